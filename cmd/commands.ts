@@ -1,0 +1,14 @@
+// The list of commands. main.ts builds the CLI from this list: no registration by import side effect.
+// Command modules are cheap to import; each handler loads the heavy library code it needs lazily.
+import type { CommandGroup, CommandModule } from './types.ts';
+import { versionCommand } from './system/version.ts';
+
+/** Top-level verbs (tspod version, tspod pull, ...). */
+export function topLevelCommands(): CommandModule<any>[] {
+  return [versionCommand()];
+}
+
+/** Groups (tspod image ls, tspod container ps, ...). */
+export function commandGroups(): CommandGroup[] {
+  return [];
+}

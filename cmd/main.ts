@@ -1,0 +1,110 @@
+// The root of the CLI: builds the yargs tree from cmd/commands.ts, runs one command, maps errors
+// to exit statuses. This is the one place that prints the final error; library code throws.
+import yargs, { type Argv } from 'yargs';
+import { commandGroups, topLevelCommands } from './commands.ts';
+import { globalOptions } from './shared/global.ts';
+import type { CommandModule, Io } from './types.ts';
+import { EXIT_TOOL, TspodError } from '../lib/errors.ts';
+
+export function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}
+
+class UsageError extends TspodError {
+  constructor(message: string) {
+    super('USAGE', message, { exitCode: EXIT_TOOL });
+  }
+}
+
+function toYargsCommand(mod: CommandModule<any>, io: Io, setExit: (code: number) => void) {
+  return {
+    command: mod.command,
+    aliases: mod.aliases,
+    describe: mod.describe,
+    builder: mod.builder,
+    handler: async (argv: any) => {
+      const code = await mod.handler(argv, io);
+      setExit(typeof code === 'number' ? code : 0);
+    },
+  };
+}
+
+/** Build the CLI. Tests drive it in-process with their own Io (skopeo's runSkopeo idea). */
+export function createCli(args: string[], io: Io, setExit: (code: number) => void): Argv {
+  let y = yargs(args)
+    .scriptName('tspod')
+    .usage('Manage pods, containers and images\n\nUsage: tspod [options] <command>')
+    .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false })
+    .strictCommands()
+    .strictOptions()
+    .help('help')
+    .alias('h', 'help')
+    .version(false)
+    .option('version', { alias: 'v', type: 'boolean', describe: 'Version of tspod' })
+    .wrap(Math.min(120, (io.stdout as any).columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    })
+    .completion('completion', 'Generate shell completion script');
+  y = globalOptions(y);
+  for (const mod of topLevelCommands()) y = y.command(toYargsCommand(mod, io, setExit));
+  for (const group of commandGroups()) {
+    y = y.command({
+      command: group.command,
+      aliases: group.aliases,
+      describe: group.describe,
+      builder: (g: Argv) => {
+        for (const mod of group.subcommands()) g = g.command(toYargsCommand(mod, io, setExit));
+        return g.demandCommand(1, `missing command '${group.command} COMMAND'`);
+      },
+      handler: () => {},
+    });
+  }
+  return y;
+}
+
+/** Run one command line; resolves to the exit status. */
+export async function runCli(args: string[], io: Io): Promise<number> {
+  let exitCode = 0;
+  try {
+    if (args[0] === '--version' || args[0] === '-v') args = ['version', '--format', 'tspod version {{.Client.Version}}'];
+    if (args.length === 0) args = ['--help'];
+    const cli = createCli(args, io, (c) => (exitCode = c));
+    let helpShown = false;
+    const out = await new Promise<string>((resolve, reject) => {
+      cli.parseAsync(args, {}, (err, _argv, output) => {
+        if (err) reject(err);
+        else resolve(output);
+      }).catch(reject);
+    });
+    if (out) {
+      helpShown = true;
+      io.stdout.write(out.endsWith('\n') ? out : out + '\n');
+    }
+    void helpShown;
+    return exitCode;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export function reportError(err: unknown, io: Io): number {
+  if (err instanceof TspodError) {
+    io.stderr.write(`Error: ${err.message}\n`);
+    if (err.hint) io.stderr.write(`${err.hint}\n`);
+    if (process.env.TSPOD_DEBUG && err.stack) io.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  const e = err as Error;
+  io.stderr.write(`Error: ${e?.message ?? String(err)}\n`);
+  if (process.env.TSPOD_DEBUG && e?.stack) io.stderr.write(e.stack + '\n');
+  return EXIT_TOOL;
+}
+
+// Entry point when run as the bundled CLI.
+export async function main(): Promise<void> {
+  const code = await runCli(process.argv.slice(2), processIo());
+  process.exitCode = code;
+}
