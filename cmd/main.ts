@@ -56,6 +56,7 @@ export function createCli(args: string[], io: Io, setExit: (code: number) => voi
       aliases: group.aliases,
       describe: group.describe,
       builder: (g: Argv) => {
+        if (group.builder) g = group.builder(g);
         for (const mod of group.subcommands()) g = g.command(toYargsCommand(mod, io, setExit));
         return g.demandCommand(1, `missing command '${group.command} COMMAND'`);
       },

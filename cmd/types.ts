@@ -38,4 +38,6 @@ export interface CommandGroup {
   aliases?: string[];
   describe: string;
   subcommands: () => CommandModule<any>[];
+  /** Options every subcommand takes, accepted before the verb too (`tspod skopeo --policy P copy`). */
+  builder?: (y: Argv) => Argv;
 }
