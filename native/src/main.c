@@ -1,0 +1,143 @@
+/* tspod: the executable users run. It finds node and the CLI bundle (dist/tspod.js next to bin/),
+   and for an unprivileged user first creates or joins the rootless user+mount namespaces, so that
+   the CLI runs as uid 0 inside them. Node itself cannot: it is multithreaded, and unshare/setns of
+   a user or mount namespace needs a single-threaded caller (NATIVE-FACTS.md).
+
+     tspod ARGS...            exec node dist/tspod.js ARGS... (inside the namespaces when rootless)
+     tspod __ns-exec CMD...   exec CMD inside the namespaces, no node (for the TypeScript side) */
+#define _GNU_SOURCE
+#include "tspod.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Verbs that never touch storage stay out of the namespace, so they stay fast. */
+static const char *const no_namespace_verbs[] = { "version", "--version", "-v", "help", "--help", "-h", "completion", NULL };
+
+static int
+needs_namespace (int argc, char **argv)
+{
+  if (argc < 2)
+    return 0; /* prints help */
+  for (int i = 0; no_namespace_verbs[i]; i++)
+    if (strcmp (argv[1], no_namespace_verbs[i]) == 0)
+      return 0;
+  return 1;
+}
+
+static int
+locate (char **exe, char **bundle, char **node, tspod_helper_error_t *err)
+{
+  char buf[PATH_MAX];
+  const char *env_node = getenv ("TSPOD_NODE");
+  cleanup_free char *candidate = NULL;
+  char *slash;
+
+  *exe = realpath ("/proc/self/exe", NULL);
+  if (*exe == NULL)
+    return tspod_helper_make_error (err, errno, "LOCATE", "resolve /proc/self/exe");
+  snprintf (buf, sizeof buf, "%s", *exe);
+  slash = strrchr (buf, '/');
+  if (slash)
+    *slash = '\0';
+  if (asprintf (&candidate, "%s/../dist/tspod.js", buf) < 0)
+    abort ();
+  *bundle = realpath (candidate, NULL);
+  if (*bundle == NULL)
+    return tspod_helper_make_error (err, errno, "NO_BUNDLE", "cannot find the CLI bundle `%s` (run `npm run build`)",
+                                    candidate);
+  if (env_node && *env_node)
+    *node = tspod_helper_find_executable (env_node, NULL);
+  else if (access ("/usr/bin/node", X_OK) == 0)
+    *node = strdup ("/usr/bin/node");
+  else
+    *node = tspod_helper_find_executable ("node", "/usr/local/bin:/usr/bin");
+  if (*node == NULL)
+    return tspod_helper_make_error (err, 0, "NO_NODE", "cannot find node %s%s(install nodejs or set TSPOD_NODE)",
+                                    env_node ? env_node : "", env_node ? " " : "");
+  return 0;
+}
+
+static void
+set_env_int (const char *name, long v)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%ld", v);
+  setenv (name, buf, 1);
+}
+
+static int
+enter_namespace (tspod_helper_error_t *err)
+{
+  struct tspod_helper_ns_s ns;
+  cleanup_free char *cwd = getcwd (NULL, 0);
+  uid_t uid = getuid ();
+  gid_t gid = getgid ();
+  int created, ret;
+
+  ret = tspod_helper_userns_open (&ns, &created, err);
+  if (ret < 0)
+    return ret;
+  ret = tspod_helper_userns_join (&ns, cwd, err);
+  if (ret < 0)
+    return ret;
+  setenv ("_TSPOD_USERNS", "1", 1);
+  set_env_int ("_TSPOD_ROOTLESS_UID", (long) uid);
+  set_env_int ("_TSPOD_ROOTLESS_GID", (long) gid);
+  set_env_int ("_TSPOD_PAUSE_PID", (long) ns.pid);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  tspod_helper_error_t err = NULL;
+  int ns_exec = argc > 1 && strcmp (argv[1], "__ns-exec") == 0;
+  int in_userns = getuid () == 0 && getenv ("_TSPOD_USERNS") != NULL;
+  char *exe = NULL, *bundle = NULL, *node = NULL;
+  char **nargv;
+
+  tspod_helper_argv = argv;
+  tspod_helper_argc = argc;
+  if (ns_exec && argc < 3)
+    {
+      fprintf (stderr, "Usage: tspod __ns-exec COMMAND [ARG...]\n");
+      return TSPOD_EXIT_TOOL;
+    }
+  if (!ns_exec && locate (&exe, &bundle, &node, &err) < 0)
+    return tspod_helper_error_report (&err);
+
+  if (getuid () != 0 && (ns_exec || needs_namespace (argc, argv)))
+    {
+      if (enter_namespace (&err) < 0)
+        return tspod_helper_error_report (&err);
+    }
+  else if (getuid () == 0 && !in_userns)
+    {
+      /* really root: nothing inherited may claim otherwise */
+      unsetenv ("_TSPOD_ROOTLESS_UID");
+      unsetenv ("_TSPOD_ROOTLESS_GID");
+      unsetenv ("_TSPOD_PAUSE_PID");
+    }
+
+  if (ns_exec)
+    {
+      execvp (argv[2], argv + 2);
+      tspod_helper_make_error (&err, errno, errno == ENOENT ? "NOT_FOUND" : "EXEC", "exec `%s`", argv[2]);
+      tspod_helper_error_report (&err);
+      return errno == ENOENT ? 127 : 126;
+    }
+
+  setenv ("_TSPOD_LAUNCHER", exe, 1);
+  nargv = calloc ((size_t) argc + 2, sizeof (char *));
+  if (nargv == NULL)
+    abort ();
+  nargv[0] = node;
+  nargv[1] = bundle;
+  for (int i = 1; i < argc; i++)
+    nargv[i + 1] = argv[i];
+  execv (node, nargv);
+  tspod_helper_make_error (&err, errno, "EXEC", "exec `%s`", node);
+  return tspod_helper_error_report (&err);
+}
