@@ -2,10 +2,11 @@
 // Command modules are cheap to import; each handler loads the heavy library code it needs lazily.
 import type { CommandGroup, CommandModule } from './types.ts';
 import { versionCommand } from './system/version.ts';
+import { unshareCommand } from './system/unshare.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
 export function topLevelCommands(): CommandModule<any>[] {
-  return [versionCommand()];
+  return [versionCommand(), unshareCommand()];
 }
 
 /** Groups (tspod image ls, tspod container ps, ...). */
