@@ -56,3 +56,30 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T, opts: 
     lock.release();
   }
 }
+
+/** Take the lock only if nobody holds it; undefined otherwise. */
+export function tryLock(path: string, opts: LockOptions = {}): HeldLock | undefined {
+  let fd: number;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(path, 'a', 0o600);
+  } catch (err) {
+    throw wrapError(`opening lock file \`${path}\``, err);
+  }
+  if (!tryFlock(fd, opts.shared ? LOCK_SH : LOCK_EX)) {
+    closeSync(fd);
+    return undefined;
+  }
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      try {
+        tryFlock(fd, LOCK_UN);
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
