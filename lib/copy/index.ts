@@ -1,0 +1,318 @@
+// copyImage: the containers/image copy pipeline. Read the manifest (one instance of a list unless
+// --all), check policy, decide the destination's manifest format and each layer's compression, copy
+// config and layers (3 at a time) as streams from source to destination, verify every blob in ONE
+// place (DigestingStream, which errors at the end on a mismatch so the destination discards it),
+// write the manifest and signatures, and commit only when everything verified.
+import { Readable } from 'node:stream';
+import { TspodError } from '../errors.ts';
+import { sha256Digest } from '../oci/digest.ts';
+import * as MT from '../oci/media-types.ts';
+import { formatPlatform, selectPlatform } from '../oci/platform.ts';
+import type { Descriptor, Manifest } from '../oci/types.ts';
+import type { ImageDestination, ImageReference, ImageSource, ManifestBytes, PutBlobOptions, SystemContext } from '../transports/types.ts';
+import { compressor, decompressor, detectCompression, DigestingStream, DigestMismatchError, peek } from './blob.ts';
+import {
+  guessManifestMediaType, indexTypeFor, isKnownLayerType, layerMediaType, parseIndex, parseManifest, serializeIndex, serializeManifest,
+} from './manifest.ts';
+import { mapLimit, withRetry } from './retry.ts';
+
+export interface PolicyChecker {
+  checkImage(src: ImageSource): Promise<void>;
+}
+
+export interface CopyOptions {
+  srcCtx?: SystemContext;
+  destCtx?: SystemContext;
+  /** Copy every instance of a list and the list itself (skopeo --all). */
+  all?: boolean;
+  /** skopeo --multi-arch: 'system' (default: one instance), 'all', or true for 'all'. */
+  multiArch?: boolean | 'system' | 'all' | 'index-only';
+  /** Force a manifest format. */
+  format?: 'oci' | 'v2s2';
+  compression?: 'gzip' | 'zstd';
+  compressionLevel?: number;
+  /** Refuse anything that would change a digest. */
+  preserveDigests?: boolean;
+  retryTimes?: number;
+  retryDelayMs?: number;
+  /** Progress lines as skopeo prints them ("Copying blob sha256:..."). */
+  reportWriter?: NodeJS.WritableStream;
+  policy?: PolicyChecker;
+  /** Make signatures for the written manifest (helper 6). */
+  sign?: (manifest: Buffer, dockerRef?: string) => Promise<Buffer[]>;
+  removeSignatures?: boolean;
+  /** Blobs in flight (default 3). */
+  concurrency?: number;
+}
+
+export interface CopyResult {
+  /** Digest of the top-level manifest written (the list with --all). */
+  manifestDigest: string;
+  manifest: Buffer;
+  mediaType: string;
+  /** Config digest of the single image copied (undefined for a list). */
+  configDigest?: string;
+}
+
+type Plan = { from: MT.Compression; to: MT.Compression; change: boolean; known: boolean };
+
+class Copier {
+  private readonly report: (line: string) => void;
+  constructor(
+    private readonly srcRef: ImageReference,
+    private readonly destRef: ImageReference,
+    private readonly src: ImageSource,
+    private readonly dest: ImageDestination,
+    private readonly opts: CopyOptions,
+  ) {
+    const w = opts.reportWriter;
+    this.report = (line) => void w?.write(line + '\n');
+  }
+
+  private retry<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, {
+      retryTimes: this.opts.retryTimes,
+      delayMs: this.opts.retryDelayMs,
+      onRetry: (i, max, ms, err) => this.report(`Failed, retrying in ${Math.round(ms / 1000)}s ... (${i}/${max}). Error: ${(err as Error).message}`),
+    });
+  }
+
+  async run(): Promise<CopyResult> {
+    const top = await this.retry(() => this.src.getManifest());
+    if (this.opts.policy) await this.opts.policy.checkImage(this.src);
+    if (MT.isIndex(top.mediaType)) {
+      const multi = this.opts.all || this.opts.multiArch === true || this.opts.multiArch === 'all';
+      if (this.opts.multiArch === 'index-only') throw new TspodError('UNSUPPORTED', 'copying only the index (--multi-arch=index-only) is not supported');
+      if (multi) return this.copyList(top);
+      const index = parseIndex(top.bytes);
+      const ctx = this.opts.srcCtx ?? {};
+      const want = { os: ctx.os, architecture: ctx.arch, variant: ctx.variant };
+      const chosen = selectPlatform(index.manifests, Object.fromEntries(Object.entries(want).filter(([, v]) => v)) as any);
+      if (!chosen) {
+        const arch = want.architecture ?? (process.arch === 'x64' ? 'amd64' : process.arch);
+        throw new TspodError('NO_MATCHING_PLATFORM', `choosing an image from manifest list ${this.srcName()}: no image found in manifest list for architecture ${arch}, variant "${want.variant ?? ''}", OS ${want.os ?? 'linux'}`);
+      }
+      const inst = await this.getInstance(chosen.digest);
+      this.report('Getting image source signatures');
+      return this.copySingle(inst, chosen.digest, false);
+    }
+    this.report('Getting image source signatures');
+    return this.copySingle(top, undefined, false);
+  }
+
+  private srcName(): string {
+    return `${this.srcRef.transport.name}:${this.srcRef.stringWithinTransport()}`;
+  }
+
+  private async getInstance(digest: string): Promise<ManifestBytes> {
+    const m = await this.retry(() => this.src.getManifest(digest));
+    const actual = sha256Digest(m.bytes);
+    if (digest.startsWith('sha256:') && actual !== digest) throw new DigestMismatchError(digest, actual);
+    return { bytes: m.bytes, mediaType: m.mediaType || guessManifestMediaType(m.bytes) };
+  }
+
+  private targetManifestType(srcType: string, needsOci: boolean): string {
+    const supported = this.dest.supportedManifestMimeTypes();
+    const forced = this.opts.format === 'oci' ? MT.OCI_MANIFEST : this.opts.format === 'v2s2' ? MT.DOCKER_MANIFEST : undefined;
+    if (forced) {
+      if (supported.length && !supported.includes(forced)) {
+        throw new TspodError('UNSUPPORTED_FORMAT', `the destination ${this.destRef.transport.name}: does not accept manifest type "${forced}"`);
+      }
+      if (forced === MT.DOCKER_MANIFEST && needsOci) {
+        throw new TspodError('UNSUPPORTED_CONVERSION', 'zstd compressed layers are not supported in docker schema2 manifests; use --format oci');
+      }
+      return forced;
+    }
+    const ok = (t: string) => supported.length === 0 || supported.includes(t);
+    if (ok(srcType) && !(needsOci && srcType === MT.DOCKER_MANIFEST)) return srcType;
+    const candidates = needsOci ? [MT.OCI_MANIFEST] : [MT.OCI_MANIFEST, MT.DOCKER_MANIFEST].sort((a) => (supported.indexOf(a) === -1 ? 1 : -1));
+    const t = (supported.length ? supported : candidates).find((s) => candidates.includes(s) && ok(s));
+    if (!t) throw new TspodError('UNSUPPORTED_FORMAT', `the destination ${this.destRef.transport.name}: accepts none of the manifest types this image can be converted to`);
+    return t;
+  }
+
+  private planLayer(l: Descriptor): Plan {
+    const known = isKnownLayerType(l.mediaType);
+    const from = known ? MT.layerCompression(l.mediaType) : 'none';
+    if (!known) return { from, to: from, change: false, known };
+    let to: MT.Compression = from;
+    if (this.opts.compression) to = this.opts.compression;
+    else {
+      const wish = this.dest.desiredLayerCompression();
+      if (wish === 'decompress') to = 'none';
+      else if (wish === 'compress' && from === 'none') to = 'gzip';
+    }
+    return { from, to, change: to !== from, known };
+  }
+
+  private async copySingle(mb: ManifestBytes, instanceDigest: string | undefined, asInstance: boolean): Promise<CopyResult> {
+    const srcType = mb.mediaType || guessManifestMediaType(mb.bytes);
+    if (srcType === MT.DOCKER_SCHEMA1 || srcType === MT.DOCKER_SCHEMA1_SIGNED) {
+      throw new TspodError('UNSUPPORTED_MANIFEST', 'docker schema1 manifests are not supported');
+    }
+    const m = parseManifest(mb.bytes, srcType);
+    const plans = m.layers.map((l) => this.planLayer(l));
+    const needsOci = plans.some((p) => p.known && p.to === 'zstd');
+    const target = this.targetManifestType(srcType, needsOci);
+    const changes = target !== srcType || plans.some((p) => p.change);
+    if (this.opts.preserveDigests && changes) {
+      throw new TspodError('PRESERVE_DIGESTS', `preserving digests is not possible: copying to ${this.destRef.transport.name}: requires ${target !== srcType ? `converting the manifest to ${target}` : 'changing layer compression'}`);
+    }
+
+    let sigs: Buffer[] = [];
+    if (!this.opts.removeSignatures) {
+      sigs = await this.retry(() => this.src.getSignatures(instanceDigest));
+      if (sigs.length && changes) {
+        throw new TspodError('SIGNATURES_INVALIDATED', `copying ${this.srcName()}: would invalidate signatures; use --remove-signatures`);
+      }
+      if (sigs.length && !this.dest.supportsSignatures()) {
+        throw new TspodError('SIGNATURES_UNSUPPORTED', `cannot copy signatures to ${this.destRef.transport.name}:${this.destRef.stringWithinTransport()}: the destination does not support signatures`);
+      }
+    }
+
+    const limit = this.opts.concurrency ?? 3;
+    const layers = await mapLimit(m.layers, limit, (l, i) => this.copyBlob(l, plans[i], { isConfig: false, layerIndex: i }, target));
+    this.report(`Copying config ${m.config.digest}`);
+    const config = await this.copyBlob(m.config, { from: 'none', to: 'none', change: false, known: false }, { isConfig: true, layerIndex: -1 }, target);
+
+    let bytes = mb.bytes;
+    if (changes) {
+      const out: Manifest = { ...m, schemaVersion: 2, layers, config: { ...m.config, digest: config.digest, size: config.size } };
+      if (target !== srcType) {
+        out.mediaType = target;
+        out.config.mediaType = target === MT.DOCKER_MANIFEST ? MT.DOCKER_CONFIG : MT.OCI_CONFIG;
+        if (target === MT.DOCKER_MANIFEST) delete out.annotations;
+      }
+      bytes = serializeManifest(out, target);
+    }
+    const digest = sha256Digest(bytes);
+    this.report('Writing manifest to image destination');
+    await this.retry(() => this.dest.putManifest(bytes, target, asInstance ? digest : undefined));
+    if (this.opts.sign) sigs = [...sigs, ...(await this.opts.sign(bytes, this.destRef.dockerReference()))];
+    this.report('Storing signatures');
+    if (sigs.length) await this.dest.putSignatures(sigs, asInstance ? digest : undefined);
+    return { manifestDigest: digest, manifest: bytes, mediaType: target, configDigest: m.config.digest };
+  }
+
+  private async copyList(top: ManifestBytes): Promise<CopyResult> {
+    if (!this.dest.supportsManifestLists()) {
+      throw new TspodError('UNSUPPORTED', `copying multiple images: destination transport "${this.destRef.transport.name}" does not support copying multiple images as a group`);
+    }
+    const index = parseIndex(top.bytes);
+    const n = index.manifests.length;
+    this.report('Getting image list signatures');
+    this.report(`Copying ${n} of ${n} images in list`);
+    let changed = false;
+    const manifests: Descriptor[] = [];
+    for (const [i, d] of index.manifests.entries()) {
+      this.report(`Copying image ${d.digest} (${i + 1}/${n})`);
+      this.report('Getting image source signatures');
+      const inst = await this.getInstance(d.digest);
+      const r = await this.copySingle(inst, d.digest, true);
+      const nd = { ...d, digest: r.manifestDigest, size: r.manifest.length, mediaType: r.mediaType };
+      if (nd.digest !== d.digest || nd.mediaType !== d.mediaType) changed = true;
+      manifests.push(nd);
+    }
+    let listType = top.mediaType;
+    const forced = this.opts.format ? indexTypeFor(this.opts.format === 'oci' ? MT.OCI_MANIFEST : MT.DOCKER_MANIFEST) : undefined;
+    const supported = this.dest.supportedManifestMimeTypes();
+    if (forced && forced !== listType) listType = forced;
+    else if (supported.length && !supported.includes(listType)) listType = listType === MT.OCI_INDEX ? MT.DOCKER_MANIFEST_LIST : MT.OCI_INDEX;
+    if (this.opts.preserveDigests && (changed || listType !== top.mediaType)) {
+      throw new TspodError('PRESERVE_DIGESTS', 'preserving digests is not possible: the manifest list would change');
+    }
+    let bytes = top.bytes;
+    if (changed || listType !== top.mediaType) {
+      const out = { ...index, manifests, mediaType: listType };
+      bytes = serializeIndex(out, listType);
+    }
+    this.report('Writing manifest list to image destination');
+    await this.retry(() => this.dest.putManifest(bytes, listType));
+    let sigs = this.opts.removeSignatures ? [] : await this.src.getSignatures();
+    if (this.opts.sign) sigs = [...sigs, ...(await this.opts.sign(bytes, this.destRef.dockerReference()))];
+    this.report('Storing list signatures');
+    if (sigs.length) await this.dest.putSignatures(sigs);
+    return { manifestDigest: sha256Digest(bytes), manifest: bytes, mediaType: listType };
+  }
+
+  /** Copy one blob: reuse when possible, else stream source -> verify -> (recompress) -> destination. */
+  private async copyBlob(desc: Descriptor, planned: Plan, popts: PutBlobOptions, target: string): Promise<Descriptor> {
+    if (!popts.isConfig) this.report(`Copying blob ${desc.digest}`);
+    const plan = planned;
+    const mediaType = plan.known ? layerMediaType(target, plan.to, desc.mediaType) : desc.mediaType;
+    const finish = (d: { digest: string; size: number }): Descriptor => {
+      const out: Descriptor = { mediaType, digest: d.digest, size: d.size };
+      if (desc.urls) out.urls = desc.urls;
+      if (desc.annotations) out.annotations = desc.annotations;
+      return out;
+    };
+    if (!plan.change) {
+      const reused = await this.retry(() => this.dest.tryReusingBlob(desc, popts));
+      if (reused) return finish({ ...desc, digest: reused.digest, size: reused.size });
+    }
+    return this.retry(async () => {
+      let { stream } = await this.src.getBlob(desc);
+      let plan = planned;
+      if (plan.change) {
+        // Trust the bytes, not the media type (docker-archive labels uncompressed layers gzip).
+        const p = await peek(stream);
+        stream = p.stream;
+        const actual = detectCompression(p.head);
+        plan = { ...plan, from: actual, change: actual !== plan.to };
+      }
+      const verify = new DigestingStream({ digest: desc.digest, size: desc.size });
+      const chain: NodeJS.ReadWriteStream[] = [verify];
+      let measure: DigestingStream | undefined;
+      if (plan.change) {
+        if (plan.from !== 'none') chain.push(decompressor(plan.from));
+        if (plan.to !== 'none') chain.push(compressor(plan.to, this.opts.compressionLevel));
+        measure = new DigestingStream();
+        chain.push(measure);
+      }
+      const all = [stream, ...chain] as unknown as Array<Readable>;
+      const last = all[all.length - 1];
+      const fail = (err: Error) => {
+        for (const s of all) if (s !== last) s.destroy();
+        last.destroy(err);
+      };
+      for (let i = 0; i + 1 < all.length; i++) {
+        all[i].on('error', fail);
+        all[i].pipe(all[i + 1] as any);
+      }
+      let stored: Descriptor;
+      try {
+        stored = await this.dest.putBlob(last, plan.change ? { size: -1, mediaType } : { digest: desc.digest, size: desc.size, mediaType }, popts);
+      } catch (err) {
+        for (const s of all) s.destroy();
+        throw err;
+      }
+      const v = verify.result(); // throws if the destination returned before the stream ended
+      void v;
+      if (measure) {
+        const r = measure.result();
+        if (stored.digest !== r.digest) throw new DigestMismatchError(r.digest, stored.digest);
+        return finish(r);
+      }
+      return finish({ ...desc, digest: stored.digest || desc.digest, size: desc.size });
+    });
+  }
+}
+
+/** Copy an image between two transports. Destination commits only after every blob verified. */
+export async function copyImage(src: ImageReference, dest: ImageReference, opts: CopyOptions = {}): Promise<CopyResult> {
+  const source = await withRetry(() => src.newImageSource(opts.srcCtx ?? {}), { retryTimes: opts.retryTimes, delayMs: opts.retryDelayMs });
+  try {
+    const destination = await dest.newImageDestination(opts.destCtx ?? {});
+    try {
+      const result = await new Copier(src, dest, source, destination, opts).run();
+      await destination.commit();
+      return result;
+    } finally {
+      await destination.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+export { formatPlatform };

@@ -1,0 +1,121 @@
+// Reads an image from a registry: the manifest (from the first endpoint that has it: mirrors, then the
+// primary location), blobs streamed with resume (Range) after a temporary failure, signatures through
+// lib/signature/storage.ts.
+import { Readable } from 'node:stream';
+import { TspodError } from '../../errors.ts';
+import { sha256Digest } from '../../oci/digest.ts';
+import * as MT from '../../oci/media-types.ts';
+import type { Descriptor } from '../../oci/types.ts';
+import { isTemporaryError } from '../../copy/retry.ts';
+import type { ImageSource, ManifestBytes, SystemContext } from '../types.ts';
+import { recordLocations } from './blob-cache.ts';
+import { openClient, pullEndpoints, pushEndpoint, type Endpoint, type RegistryClientLike } from './client.ts';
+import type { DockerReference } from './transport.ts';
+
+export const MANIFEST_ACCEPT = [MT.OCI_MANIFEST, MT.DOCKER_MANIFEST, MT.OCI_INDEX, MT.DOCKER_MANIFEST_LIST, MT.DOCKER_SCHEMA1_SIGNED, MT.DOCKER_SCHEMA1];
+const MAX_RESUMES = 5;
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class DockerImageSource implements ImageSource {
+  private readonly seen: { digest: string; location: string }[] = [];
+  private constructor(
+    readonly reference: DockerReference,
+    private readonly ctx: SystemContext,
+    private readonly ep: Endpoint,
+    private readonly client: RegistryClientLike,
+    private readonly top: ManifestBytes & { digest: string },
+  ) {}
+
+  /** Opening fetches the manifest: that is where "manifest unknown" is reported (as containers/image). */
+  static async open(ref: DockerReference, ctx: SystemContext): Promise<DockerImageSource> {
+    const endpoints = pullEndpoints(ref.dockerReference(), ctx);
+    let lastErr: unknown;
+    for (const ep of endpoints) {
+      const client = await openClient(ep, ctx);
+      const tagOrDigest = ref.named.digest ?? ref.named.tag ?? 'latest';
+      try {
+        const m = await client.getManifest(ep.repo, tagOrDigest, MANIFEST_ACCEPT);
+        if (ref.named.digest) {
+          const actual = sha256Digest(m.bytes);
+          if (ref.named.digest.startsWith('sha256:') && actual !== ref.named.digest) {
+            throw new TspodError('DIGEST_MISMATCH', `manifest digest mismatch: expected ${ref.named.digest}, got ${actual}`);
+          }
+        }
+        return new DockerImageSource(ref, ctx, ep, client, { bytes: m.bytes, mediaType: m.mediaType, digest: m.digest || sha256Digest(m.bytes) });
+      } catch (err) {
+        lastErr = new TspodError((err as TspodError).code ?? 'REGISTRY', `reading manifest ${tagOrDigest} in ${ep.host}/${ep.repo}: ${message(err)}`, {
+          cause: err, hint: (err as TspodError).hint, exitCode: (err as TspodError).exitCode,
+        });
+      }
+    }
+    const e = lastErr as TspodError;
+    throw new TspodError(e.code, `initializing source docker://${ref.dockerReference()}: ${e.message}`, { cause: e.cause, hint: e.hint, exitCode: e.exitCode ?? 125 });
+  }
+
+  /** Digest of the top-level manifest as the registry served it. */
+  get manifestDigest(): string {
+    return this.top.digest;
+  }
+
+  async getManifest(instanceDigest?: string): Promise<ManifestBytes> {
+    if (!instanceDigest) return { bytes: this.top.bytes, mediaType: this.top.mediaType };
+    const m = await this.client.getManifest(this.ep.repo, instanceDigest, MANIFEST_ACCEPT);
+    return { bytes: m.bytes, mediaType: m.mediaType };
+  }
+
+  async getBlob(desc: Descriptor, offset = 0): Promise<{ stream: Readable; size: number }> {
+    const { client, ep } = this;
+    const first = await client.getBlob(ep.repo, desc.digest, offset);
+    this.seen.push({ digest: desc.digest, location: `${ep.host}/${ep.repo}` });
+    const total = desc.size >= 0 ? desc.size : first.size + offset;
+    // A reset mid-blob resumes with a Range request from where it stopped (containers/image bodyReader).
+    async function* resuming(): AsyncGenerator<Buffer> {
+      let got = offset;
+      let cur = first.stream;
+      for (let resumes = 0; ; ) {
+        try {
+          for await (const chunk of cur) {
+            got += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+          return;
+        } catch (err) {
+          if (!isTemporaryError(err) || ++resumes > MAX_RESUMES || got >= total) throw err;
+          cur = (await client.getBlob(ep.repo, desc.digest, got)).stream;
+        }
+      }
+    }
+    return { stream: Readable.from(resuming(), { objectMode: false, highWaterMark: 1 << 20 }), size: first.size };
+  }
+
+  async getSignatures(instanceDigest?: string): Promise<Buffer[]> {
+    const { getDockerSignatures } = await import('../../signature/storage.ts');
+    const digest = instanceDigest ?? this.top.digest;
+    return getDockerSignatures(this.reference, digest, this.ctx, { client: withRepo(this.client, this.ep.repo) as any });
+  }
+
+  async close(): Promise<void> {
+    await recordLocations(this.seen);
+  }
+}
+
+/** The client as lib/signature expects it (it passes the repository itself). */
+function withRepo(c: RegistryClientLike, _repo: string): RegistryClientLike {
+  return c;
+}
+
+/** Delete by digest; a tag is resolved to its digest first (skopeo delete). */
+export async function deleteDockerImage(ref: DockerReference, ctx: SystemContext): Promise<void> {
+  const ep = pushEndpoint(ref.dockerReference(), ctx);
+  const client = await openClient(ep, ctx);
+  let digest = ref.named.digest;
+  if (!digest) {
+    const h = await client.headManifest(ep.repo, ref.named.tag ?? 'latest', MANIFEST_ACCEPT);
+    if (!h) throw new TspodError('MANIFEST_UNKNOWN', `reading manifest ${ref.named.tag ?? 'latest'} in ${ep.host}/${ep.repo}: manifest unknown`, { exitCode: 2 });
+    digest = h.digest;
+  }
+  await client.deleteManifest(ep.repo, digest);
+}

@@ -1,0 +1,78 @@
+// Small file helpers shared by the file-based transports (dir:, oci:, the archives).
+// Every write goes to a temp name in the same directory and is renamed into place.
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+
+export function tempName(dir: string, prefix = '.tmp-'): string {
+  return join(dir, `${prefix}${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** Write a file atomically (temp file + fsync + rename). */
+export async function writeFileAtomic(path: string, data: Buffer | string, mode = 0o644): Promise<void> {
+  const tmp = tempName(dirname(path));
+  try {
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Stream into `dir` under a temp name while hashing; returns the sha256 digest and size and the temp
+ * path. The caller renames it into place (or removes it). On a stream error nothing is left behind.
+ */
+export async function writeStreamHashed(dir: string, stream: Readable): Promise<{ tmp: string; digest: string; size: number }> {
+  await mkdir(dir, { recursive: true });
+  const tmp = tempName(dir);
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(stream, tap, createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 }));
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return { tmp, digest: 'sha256:' + hash.digest('hex'), size };
+}
+
+/** Hold an exclusive flock on a directory (or file) for the duration of fn. */
+export async function withDirLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const { flock, LOCK_EX, LOCK_UN } = await import('../native/libc.ts');
+  const fh = await open(path, 'r');
+  try {
+    await flock(fh.fd, LOCK_EX);
+    try {
+      return await fn();
+    } finally {
+      await flock(fh.fd, LOCK_UN).catch(() => {});
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value));
+}
+
+export { writeFile };

@@ -1,0 +1,1 @@
+export { OciArchiveDestination } from './archive.ts';

@@ -1,0 +1,1 @@
+export { openOciArchiveSource } from './archive.ts';
