@@ -22,6 +22,7 @@ export class DigestingStream extends Transform {
   private readonly hash = createHash('sha256');
   private n = 0;
   private digest?: string;
+  private failure?: Error;
   constructor(private readonly expected?: { digest?: string; size?: number }, private readonly offset = 0) {
     super({ highWaterMark: 1 << 20 });
   }
@@ -31,20 +32,24 @@ export class DigestingStream extends Transform {
     cb(null, chunk);
   }
   override _flush(cb: (err?: Error | null) => void): void {
-    this.digest = 'sha256:' + this.hash.digest('hex');
+    const digest = 'sha256:' + this.hash.digest('hex');
     const want = this.expected;
     if (want?.size !== undefined && want.size >= 0 && this.n + this.offset !== want.size) {
-      cb(new TspodError('SIZE_MISMATCH', `blob size mismatch: expected ${want.size} bytes, got ${this.n + this.offset}`));
+      this.failure = new TspodError('SIZE_MISMATCH', `blob size mismatch: expected ${want.size} bytes, got ${this.n + this.offset}`);
+    } else if (want?.digest && want.digest.startsWith('sha256:') && this.offset === 0 && digest !== want.digest) {
+      this.failure = new DigestMismatchError(want.digest, digest);
+    }
+    if (this.failure) {
+      cb(this.failure);
       return;
     }
-    if (want?.digest && want.digest.startsWith('sha256:') && this.offset === 0 && this.digest !== want.digest) {
-      cb(new DigestMismatchError(want.digest, this.digest));
-      return;
-    }
+    this.digest = digest;
     cb();
   }
+  /** Digest and size of what passed; throws the mismatch, or when the stream has not ended. */
   result(): { digest: string; size: number } {
-    if (!this.digest) throw new TspodError('INTERNAL', 'digest read before the stream ended');
+    if (this.failure) throw this.failure;
+    if (!this.digest) throw new TspodError('INTERNAL', 'blob stream did not complete');
     return { digest: this.digest, size: this.n };
   }
 }

@@ -275,6 +275,8 @@ class Copier {
         for (const s of all) if (s !== last) s.destroy();
         last.destroy(err);
       };
+      // Errors reach the caller through putBlob's rejection and verify.result(); never unhandled.
+      last.on('error', () => {});
       for (let i = 0; i + 1 < all.length; i++) {
         all[i].on('error', fail);
         all[i].pipe(all[i + 1] as any);
