@@ -3,13 +3,15 @@
 import type { CommandGroup, CommandModule } from './types.ts';
 import { versionCommand } from './system/version.ts';
 import { unshareCommand } from './system/unshare.ts';
+import { skopeoGroup } from './skopeo/group.ts';
+import { containerGroup, containerTopLevelCommands } from './container/group.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
 export function topLevelCommands(): CommandModule<any>[] {
-  return [versionCommand(), unshareCommand()];
+  return [versionCommand(), unshareCommand(), ...containerTopLevelCommands()];
 }
 
 /** Groups (tspod image ls, tspod container ps, ...). */
 export function commandGroups(): CommandGroup[] {
-  return [];
+  return [skopeoGroup(), containerGroup()];
 }
