@@ -1,0 +1,61 @@
+import type { CommandModule, GlobalOptions, Io } from '../types.ts';
+import { CREATE_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
+import { TspodError } from '../../lib/errors.ts';
+import type { ContainerEngine, CreateOptions } from '../../lib/containers/engine.ts';
+import type { Container } from '../../lib/containers/types.ts';
+
+/** Map parsed flags to the engine's CreateOptions. */
+export function toCreateOptions(o: Record<string, any>, image: string, args: string[], io: Io): CreateOptions {
+  return {
+    image, args, name: o.name, entrypoint: o.entrypoint, env: o.env, envFile: o.envFile, workdir: o.workdir, user: o.user,
+    hostname: o.hostname, tty: o.tty, interactive: o.interactive, rm: o.rm, volume: o.volume, mount: o.mount, tmpfs: o.tmpfs,
+    readOnly: o.readOnly, capAdd: o.capAdd?.flatMap((c: string) => c.split(',')), capDrop: o.capDrop?.flatMap((c: string) => c.split(',')),
+    privileged: o.privileged, securityOpt: o.securityOpt, label: o.label, annotation: o.annotation, stopSignal: o.stopSignal,
+    stopTimeout: o.stopTimeout, restart: o.restart, init: o.init, ulimit: o.ulimit, memory: o.memory, cpus: o.cpus,
+    network: o.network, publish: o.publish, logDriver: o.logDriver, createCommand: [],
+    ...(io ? {} : {}),
+  };
+}
+
+/** Create, pulling the image first per --pull (always/missing/never/newer) by running `tspod pull`. */
+export async function createWithPull(engine: ContainerEngine, co: CreateOptions, pull: string, quiet: boolean, io: Io): Promise<Container> {
+  if (!['always', 'missing', 'never', 'newer'].includes(pull)) throw new TspodError('USAGE', `invalid pull policy "${pull}"`);
+  const doPull = async () => {
+    const { spawn } = await import('node:child_process');
+    const cmd = [...engine.selfCommand(), 'pull', ...(quiet ? ['--quiet'] : []), co.image];
+    const code = await new Promise<number>((res) => {
+      const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'] });
+      child.stdout?.on('data', (d) => io.stderr.write(d));
+      child.stderr!.on('data', (d) => io.stderr.write(d));
+      child.on('close', (c) => res(c ?? 125));
+      child.on('error', () => res(125));
+    });
+    if (code !== 0) throw new TspodError('PULL', `pulling image "${co.image}" failed`);
+  };
+  if (pull === 'always' || pull === 'newer') await doPull();
+  try {
+    return await engine.create(co);
+  } catch (err) {
+    if (pull !== 'missing' || !(err instanceof TspodError) || err.code !== 'NO_SUCH_IMAGE') throw err;
+  }
+  await doPull();
+  return engine.create(co);
+}
+
+export function createCommand(): CommandModule<GlobalOptions> {
+  return {
+    command: 'create',
+    describe: 'Create but do not start a container',
+    builder: (y) => addFlags(y, CREATE_FLAGS).example('tspod create --name web alpine sleep 1000', ''),
+    handler: async (argv, io) => {
+      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'create'), CREATE_FLAGS);
+      if (rest.length === 0) throw new TspodError('USAGE', 'create requires at least 1 arg(s), only received 0');
+      const engine = await openEngine(argv);
+      const co = toCreateOptions(opts, rest[0], rest.slice(1), io);
+      co.createCommand = ['tspod', ...process.argv.slice(2)];
+      const c = await createWithPull(engine, co, opts.pull, !!opts.quiet, io);
+      io.stdout.write(`${c.config.id}\n`);
+      return 0;
+    },
+  };
+}

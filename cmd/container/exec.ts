@@ -1,0 +1,26 @@
+import type { CommandModule, GlobalOptions } from '../types.ts';
+import { EXEC_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
+import { TspodError } from '../../lib/errors.ts';
+
+export function execCommand(): CommandModule<GlobalOptions> {
+  return {
+    command: 'exec',
+    describe: 'Run a process in a running container',
+    builder: (y) => addFlags(y, EXEC_FLAGS).example('tspod exec -it web sh', ''),
+    handler: async (argv, io) => {
+      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'exec'), EXEC_FLAGS);
+      const engine = await openEngine(argv);
+      let ref = rest[0];
+      let cmd = rest.slice(1);
+      if (opts.latest) {
+        const list = (await engine.list()).sort((a, b) => Date.parse(b.config.created) - Date.parse(a.config.created));
+        if (!list.length) throw new TspodError('NO_SUCH_CONTAINER', 'no containers to exec in');
+        ref = list[0].config.id;
+        cmd = rest;
+      }
+      if (!ref || cmd.length === 0) throw new TspodError('USAGE', 'exec requires the name or ID of a container and a command to run');
+      return engine.exec(ref, { cmd, env: opts.env, user: opts.user, workdir: opts.workdir, tty: opts.tty, interactive: opts.interactive,
+        detach: opts.detach, privileged: opts.privileged, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin });
+    },
+  };
+}

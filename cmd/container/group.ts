@@ -1,0 +1,33 @@
+// `tspod container VERB` and the top-level container verbs (tspod run, tspod ps, ...), one module each.
+import type { CommandGroup, CommandModule } from '../types.ts';
+import { runCommand } from './run.ts';
+import { createCommand } from './create.ts';
+import { startCommand } from './start.ts';
+import { stopCommand } from './stop.ts';
+import { killCommand } from './kill.ts';
+import { rmCommand } from './rm.ts';
+import { psCommand } from './ps.ts';
+import { logsCommand } from './logs.ts';
+import { waitCommand } from './wait.ts';
+import { inspectCommand, containerInspectCommand } from './inspect.ts';
+import { execCommand } from './exec.ts';
+import { restartCommand } from './restart.ts';
+import { cleanupCommand } from './cleanup.ts';
+import { pauseCommand, unpauseCommand } from './pause.ts';
+import { existsCommand } from './exists.ts';
+import { pruneCommand } from './prune.ts';
+
+const shared = (): CommandModule<any>[] => [runCommand(), createCommand(), startCommand(), stopCommand(), killCommand(), rmCommand(),
+  logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand()];
+
+export function containerTopLevelCommands(): CommandModule<any>[] {
+  return [...shared(), psCommand(), inspectCommand()];
+}
+
+export function containerGroup(): CommandGroup {
+  return {
+    command: 'container',
+    describe: 'Manage containers',
+    subcommands: () => [...shared(), psCommand(), containerInspectCommand(), cleanupCommand(), existsCommand(), pruneCommand()],
+  };
+}

@@ -1,0 +1,152 @@
+import type { CommandModule, Io } from '../types.ts';
+import { openEngine } from './shared.ts';
+import { TspodError } from '../../lib/errors.ts';
+import type { Container } from '../../lib/containers/types.ts';
+import type { ContainerEngine } from '../../lib/containers/engine.ts';
+
+interface InspectOptions { names?: string[]; format?: string; type?: string; latest?: boolean; size?: boolean }
+
+/** podman's InspectContainerData, the fields tools read. */
+export function inspectData(c: Container, engine: ContainerEngine): Record<string, unknown> {
+  const cfg = c.config, s = c.state;
+  const zero = '0001-01-01T00:00:00Z';
+  const status = s.status === 'created' && s.startedAt ? 'exited' : s.status;
+  return {
+    Id: cfg.id,
+    Created: cfg.created,
+    Path: cfg.command[0] ?? '',
+    Args: cfg.command.slice(1),
+    State: {
+      OciVersion: '1.0.2-dev', Status: status, Running: s.status === 'running', Paused: s.status === 'paused', Restarting: false,
+      OOMKilled: false, Dead: false, Pid: s.pid, ConmonPid: s.conmonPid, ExitCode: s.exitCode, Error: s.error ?? '',
+      StartedAt: s.startedAt || zero, FinishedAt: s.finishedAt || zero, CheckpointedAt: zero, RestoredAt: zero,
+    },
+    Image: cfg.imageId,
+    ImageDigest: '',
+    ImageName: cfg.imageName,
+    Rootfs: '',
+    Pod: '',
+    ResolvConfPath: `${engine.store.runDir(cfg.id)}/resolv.conf`,
+    HostnamePath: `${engine.store.runDir(cfg.id)}/hostname`,
+    HostsPath: `${engine.store.runDir(cfg.id)}/hosts`,
+    StaticDir: engine.store.bundleDir(cfg.id),
+    OCIConfigPath: `${engine.store.bundleDir(cfg.id)}/config.json`,
+    OCIRuntime: cfg.runtime || 'runc',
+    ConmonPidFile: `${engine.store.runDir(cfg.id)}/conmon.pid`,
+    PidFile: `${engine.store.runDir(cfg.id)}/pidfile`,
+    Name: cfg.names[0],
+    RestartCount: s.restartCount,
+    Driver: 'overlay',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    EffectiveCaps: null,
+    BoundingCaps: null,
+    ExecIDs: [],
+    Mounts: cfg.mounts.filter((m) => m.type !== 'tmpfs').map((m) => ({
+      Type: m.type, Name: m.name ?? '', Source: m.type === 'volume' ? `${engine.graphRoot}/volumes/${m.name}/_data` : m.source,
+      Destination: m.destination, Driver: m.type === 'volume' ? 'local' : '', Mode: '', Options: m.options, RW: !m.options.includes('ro'), Propagation: 'rprivate',
+    })),
+    Dependencies: [],
+    NetworkSettings: { Ports: Object.fromEntries(cfg.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])) },
+    Namespace: '',
+    IsInfra: false,
+    IsService: false,
+    Config: {
+      Hostname: cfg.hostname, Domainname: '', User: cfg.user, AttachStdin: false, AttachStdout: false, AttachStderr: false,
+      Tty: cfg.tty, OpenStdin: cfg.interactive, StdinOnce: false, Env: cfg.env, Cmd: cfg.cmd, Image: cfg.imageName,
+      Volumes: null, WorkingDir: cfg.workingDir, Entrypoint: cfg.entrypoint.length ? cfg.entrypoint : null, OnBuild: null,
+      Labels: cfg.labels, Annotations: cfg.annotations, StopSignal: Number(cfg.stopSignal), CreateCommand: cfg.createCommand,
+      Umask: '0022', Timeout: 0, StopTimeout: cfg.stopTimeout,
+    },
+    HostConfig: {
+      Binds: cfg.mounts.filter((m) => m.type !== 'tmpfs').map((m) => `${m.type === 'volume' ? m.name : m.source}:${m.destination}${m.options.length ? ':' + m.options.join(',') : ''}`),
+      AutoRemove: cfg.autoRemove, CapAdd: cfg.capAdd, CapDrop: cfg.capDrop, Privileged: cfg.privileged, ReadonlyRootfs: cfg.readOnly,
+      RestartPolicy: { Name: cfg.restartPolicy, MaximumRetryCount: cfg.restartRetries ?? 0 },
+      NetworkMode: cfg.network, LogConfig: { Type: cfg.logDriver, Path: cfg.logPath }, SecurityOpt: cfg.securityOpt,
+      Tmpfs: Object.fromEntries(cfg.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')])),
+      Ulimits: cfg.ulimits.map((u) => { const [n, v] = u.split('='); const [soft, hard] = v.split(':'); return { Name: `RLIMIT_${n.toUpperCase()}`, Soft: Number(soft), Hard: Number(hard ?? soft) }; }),
+      Memory: cfg.memory ?? 0, NanoCpus: cfg.cpus ? Math.round(cfg.cpus * 1e9) : 0, Init: cfg.init,
+      PortBindings: Object.fromEntries(cfg.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])),
+    },
+  };
+}
+
+export async function writeInspect(values: unknown[], format: string | undefined, io: Io): Promise<void> {
+  if (!format || format === 'json') {
+    io.stdout.write(JSON.stringify(values, null, 4) + '\n');
+    return;
+  }
+  const { renderTemplate } = await import('../../lib/template/index.ts');
+  for (const v of values) {
+    const out = renderTemplate(format, v);
+    io.stdout.write(out.endsWith('\n') ? out : out + '\n');
+  }
+}
+
+export function containerInspectCommand(): CommandModule<InspectOptions> {
+  return inspectLike('container');
+}
+
+export function inspectCommand(): CommandModule<InspectOptions> {
+  return inspectLike('all');
+}
+
+function inspectLike(kind: 'container' | 'all'): CommandModule<InspectOptions> {
+  return {
+    command: 'inspect [names..]',
+    describe: kind === 'container' ? 'Display the configuration of a container' : 'Display the configuration of object denoted by ID',
+    builder: (y) => {
+      y = y.option('format', { alias: 'f', type: 'string', describe: 'Format the output to a Go template or json' })
+        .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' })
+        .option('size', { alias: 's', type: 'boolean', describe: 'Display total file size' });
+      if (kind === 'all') y = y.option('type', { alias: 't', type: 'string', default: 'all', describe: 'Specify inspect-object type ("image", "container" or "all")' });
+      return y;
+    },
+    handler: async (o, io) => {
+      const engine = await openEngine(o);
+      const type = kind === 'container' ? 'container' : o.type ?? 'all';
+      const { selectTargets } = await import('./targets.ts');
+      const refs = await selectTargets(engine, o);
+      if (type === 'image') return inspectImages(engine, refs, o, io);
+      const out: unknown[] = [];
+      const missing: string[] = [];
+      for (const r of refs) {
+        try {
+          out.push(inspectData(await engine.inspect(r), engine));
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'NO_SUCH_CONTAINER') throw err;
+          missing.push(r);
+        }
+      }
+      if (missing.length && type === 'all' && out.length === 0) return inspectImages(engine, missing, o, io);
+      await writeInspect(out, o.format, io);
+      for (const m of missing) io.stderr.write(`Error: no such ${type === 'all' ? 'object' : 'container'}: "${m}"\n`);
+      return missing.length ? 125 : 0;
+    },
+  };
+}
+
+/** Images go through `tspod image inspect` (helper 4's verb), so both share one output. */
+async function inspectImages(engine: ContainerEngine, refs: string[], o: InspectOptions, io: Io): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const cmd = [...engine.selfCommand(), 'image', 'inspect', ...(o.format ? ['--format', o.format] : []), ...refs];
+  return new Promise((res, rej) => {
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stdout.on('data', (d) => io.stdout.write(d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', rej);
+    child.on('close', (code) => {
+      if (code !== 0 && refs.length) {
+        if (/no such|not known|unknown/i.test(err) || err.includes('Unknown argument')) {
+          for (const r of refs) io.stderr.write(`Error: no such object: "${r}"\n`);
+        } else io.stderr.write(err);
+        return res(125);
+      }
+      res(0);
+    });
+  });
+}
+
+export { TspodError };

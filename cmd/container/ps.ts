@@ -1,0 +1,139 @@
+import type { CommandModule, GlobalOptions, Io } from '../types.ts';
+import { humanDuration, openEngine } from './shared.ts';
+import { TspodError } from '../../lib/errors.ts';
+import type { Container } from '../../lib/containers/types.ts';
+
+interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string[]; format?: string; size?: boolean; noHeading?: boolean }
+
+export function statusText(c: Container, now = Date.now()): string {
+  const s = c.state;
+  switch (s.status) {
+    case 'running': return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
+    case 'paused': return `Up ${humanDuration(now - Date.parse(s.startedAt))} (paused)`;
+    case 'stopping': return 'Stopping';
+    case 'exited': return `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
+    default: return s.startedAt ? `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt || s.startedAt))} ago` : 'Created';
+  }
+}
+
+function portsText(c: Container): string {
+  return c.config.ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ');
+}
+
+/** The row podman's ps --format sees (entities.ListContainer). */
+export function psRow(c: Container, now = Date.now()) {
+  const cfg = c.config, s = c.state;
+  const created = Date.parse(cfg.created);
+  return {
+    AutoRemove: cfg.autoRemove, Command: cfg.command, CreatedAt: `${humanDuration(now - created)} ago`,
+    Exited: s.status === 'exited', ExitedAt: s.finishedAt ? Math.floor(Date.parse(s.finishedAt) / 1000) : -62135596800,
+    ExitCode: s.exitCode, Id: cfg.id, ID: cfg.id.slice(0, 12), Image: cfg.imageName, ImageID: cfg.imageId, IsInfra: false,
+    Labels: Object.keys(cfg.labels).length ? cfg.labels : null, Mounts: cfg.mounts.map((m) => m.destination), Names: cfg.names,
+    Namespaces: {}, Networks: [], Pid: s.pid, Pod: '', PodName: '', Ports: cfg.ports.length ? cfg.ports : null, Size: null,
+    StartedAt: s.startedAt ? Math.floor(Date.parse(s.startedAt) / 1000) : -62135596800,
+    State: s.status === 'stopping' ? 'stopping' : s.status === 'created' && s.startedAt ? 'exited' : s.status,
+    Status: statusText(c, now), Created: Math.floor(created / 1000),
+  };
+}
+
+export function matchFilter(c: Container, f: string): boolean {
+  const i = f.indexOf('=');
+  if (i < 0) throw new TspodError('USAGE', `invalid filter "${f}": filters must be KEY=VALUE`);
+  const key = f.slice(0, i), val = f.slice(i + 1);
+  const row = psRow(c);
+  switch (key) {
+    case 'status': return row.State === val || (val === 'exited' && row.State === 'exited');
+    case 'name': return c.config.names.some((n) => new RegExp(val).test(n));
+    case 'id': return c.config.id.startsWith(val);
+    case 'label': {
+      const j = val.indexOf('=');
+      return j < 0 ? val in c.config.labels : c.config.labels[val.slice(0, j)] === val.slice(j + 1);
+    }
+    case 'ancestor': return c.config.imageName === val || c.config.imageId.startsWith(val) || c.config.imageName.startsWith(`${val}:`) || c.config.imageName.endsWith(`/${val}`) || c.config.imageName.endsWith(`/${val}:latest`);
+    case 'exited': return row.State === 'exited' && c.state.exitCode === Number(val);
+    case 'before': case 'since': return true;
+    default: throw new TspodError('USAGE', `invalid filter "${key}"`);
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 2))).join('').trimEnd() + '\n').join('');
+}
+
+export async function printPs(list: Container[], o: PsOptions, io: Io): Promise<void> {
+  const now = Date.now();
+  if (o.quiet) {
+    io.stdout.write(list.map((c) => (o.noTrunc ? c.config.id : c.config.id.slice(0, 12)) + '\n').join(''));
+    return;
+  }
+  if (o.format === 'json') {
+    io.stdout.write(JSON.stringify(list.map((c) => { const r: any = psRow(c, now); delete r.ID; return r; }), null, 4) + '\n');
+    return;
+  }
+  if (o.format) {
+    const { renderTemplate } = await import('../../lib/template/index.ts');
+    let fmt = o.format;
+    const isTable = fmt.startsWith('table');
+    if (isTable) fmt = fmt.replace(/^table\s*/, '');
+    const rows = list.map((c) => {
+      const r: any = psRow(c, now);
+      r.Names = c.config.names.join(',');
+      r.Command = c.config.command.join(' ');
+      r.Ports = portsText(c);
+      r.Label = (k: string) => c.config.labels[k] ?? '';
+      r.Labels = Object.entries(c.config.labels).map(([k, v]) => `${k}=${v}`).join(',');
+      return renderTemplate(fmt, r).replace(/\n$/, '');
+    });
+    if (isTable && !o.noHeading) {
+      const header = fmt.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => k === 'ID' ? 'CONTAINER ID' : k.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase());
+      io.stdout.write(header.replace(/\\t/g, '\t') + '\n');
+    }
+    io.stdout.write(rows.map((r) => r + '\n').join(''));
+    return;
+  }
+  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
+  for (const c of list) {
+    const r = psRow(c, now);
+    let cmd = c.config.command.join(' ');
+    if (!o.noTrunc && cmd.length > 20) cmd = cmd.slice(0, 17) + '...';
+    rows.push([o.noTrunc ? c.config.id : r.ID, r.Image, cmd, r.CreatedAt.replace(/^Less than a second ago$/, 'Less than a second ago'), r.Status, portsText(c), c.config.names.join(',')]);
+  }
+  if (o.noHeading) rows.shift();
+  if (rows.length) io.stdout.write(table(rows));
+}
+
+export function psCommand(): CommandModule<PsOptions> {
+  return {
+    command: 'ps',
+    aliases: ['ls', 'list'],
+    describe: 'List containers',
+    builder: (y) => y
+      .option('all', { alias: 'a', type: 'boolean', describe: 'Show all the containers, default is only running containers' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print the numeric IDs of the containers only' })
+      .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' })
+      .option('last', { alias: 'n', type: 'number', describe: 'Print the n last created containers (all states)' })
+      .option('no-trunc', { type: 'boolean', describe: 'Display the extended information' })
+      .option('no-heading', { type: 'boolean', describe: 'Do not print headers' })
+      .option('size', { alias: 's', type: 'boolean', describe: 'Display the total file sizes' })
+      .option('filter', { alias: 'f', type: 'string', array: true, describe: 'Filter output based on conditions given' })
+      .option('format', { type: 'string', describe: 'Pretty-print containers to JSON or using a Go template' }),
+    handler: async (o, io) => {
+      const engine = await openEngine(o);
+      let list = await engine.list();
+      list.sort((a, b) => Date.parse(b.config.created) - Date.parse(a.config.created));
+      const filters = o.filter ?? [];
+      if (!o.all && !o.latest && o.last === undefined && !filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))) {
+        list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
+      }
+      // filters of the same key are ORed, different keys ANDed (podman)
+      const byKey = new Map<string, string[]>();
+      for (const f of filters) byKey.set(f.split('=')[0], [...(byKey.get(f.split('=')[0]) ?? []), f]);
+      for (const fs of byKey.values()) list = list.filter((c) => fs.some((f) => matchFilter(c, f)));
+      if (o.latest) list = list.slice(0, 1);
+      if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
+      await printPs(list, o, io);
+      return 0;
+    },
+  };
+}

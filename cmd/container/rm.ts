@@ -1,0 +1,39 @@
+import type { CommandModule } from '../types.ts';
+import { openEngine } from './shared.ts';
+import { eachTarget, selectTargets } from './targets.ts';
+
+interface RmOptions { names?: string[]; force?: boolean; volumes?: boolean; all?: boolean; latest?: boolean; ignore?: boolean; time?: number }
+
+export function rmCommand(): CommandModule<RmOptions> {
+  return {
+    command: 'rm [names..]',
+    aliases: ['remove'],
+    describe: 'Remove one or more containers',
+    builder: (y) => y
+      .option('force', { alias: 'f', type: 'boolean', describe: 'Force removal of a running or unusable container' })
+      .option('volumes', { alias: 'v', type: 'boolean', describe: 'Remove anonymous volumes associated with the container' })
+      .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all containers' })
+      .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' })
+      .option('ignore', { alias: 'i', type: 'boolean', describe: 'Ignore errors when a specified container is missing' })
+      .option('time', { alias: 't', type: 'number', describe: 'Seconds to wait for stop before killing the container' }),
+    handler: async (o, io) => {
+      const engine = await openEngine(o);
+      const targets = await selectTargets(engine, o);
+      let notFound = false;
+      const code = await eachTarget(targets, io, async (ref) => {
+        try {
+          await engine.remove(ref, { force: o.force, volumes: o.volumes, timeout: o.time });
+        } catch (err) {
+          if ((err as { code?: string }).code === 'NO_SUCH_CONTAINER') {
+            if (o.ignore) return undefined;
+            notFound = true;
+          }
+          throw err;
+        }
+        return ref;
+      });
+      // podman: 1 when a container was not found, 2 when one was running
+      return code === 0 ? 0 : notFound && code === 125 ? 1 : code;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { CommandModule, GlobalOptions, Io } from '../types.ts';
+import { RUN_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
+import { createWithPull, toCreateOptions } from './create.ts';
+import { TspodError } from '../../lib/errors.ts';
+import type { ContainerEngine } from '../../lib/containers/engine.ts';
+
+/**
+ * Attach to a created container, start it, relay its stdio until it ends, and return its exit code.
+ * Shared by run and start -a.
+ */
+export async function startAttached(engine: ContainerEngine, id: string, io: Io, o: { interactive: boolean; tty: boolean; sigProxy: boolean; detachKeys: string }): Promise<number | 'detached'> {
+  const { connectAttach, relay, parseDetachKeys, resizeTerminal } = await import('../../lib/containers/attach.ts');
+  const { acquireLock } = await import('../../lib/lock/index.ts');
+  const { join } = await import('node:path');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(engine.store.runDir(id), { recursive: true });
+  // while held, conmon's `cleanup --rm` leaves removal (and the exit code) to us
+  const attached = await acquireLock(join(engine.store.runDir(id), 'attach.lock'), { shared: true });
+  let relayP: Promise<{ detached: boolean }> | undefined;
+  const stdin = io.stdin as NodeJS.ReadStream;
+  const raw = o.tty && o.interactive && stdin.isTTY;
+  const onSignal = (sig: NodeJS.Signals) => { engine.kill(id, sig).catch(() => {}); };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  try {
+    await engine.start(id, (c) => {
+      const fd = connectAttach(engine.store.bundleDir(c.config.id));
+      if (o.tty && (io.stdout as NodeJS.WriteStream).isTTY) {
+        const out = io.stdout as NodeJS.WriteStream;
+        resizeTerminal(engine.store.bundleDir(id), out.rows, out.columns);
+        out.on('resize', () => resizeTerminal(engine.store.bundleDir(id), out.rows, out.columns));
+      }
+      if (raw) stdin.setRawMode(true);
+      relayP = relay(fd, {
+        stdout: io.stdout, stderr: io.stderr, stdin: o.interactive ? stdin : undefined,
+        detachKeys: o.tty && o.interactive ? parseDetachKeys(o.detachKeys) : [],
+      });
+    });
+    if (o.sigProxy && !o.tty) for (const s of signals) process.on(s, onSignal);
+    const r = await relayP!;
+    if (r.detached) return 'detached';
+    await engine.waitExit(id, 24 * 3600 * 1000);
+    const c = await engine.inspect(id);
+    return c.state.exitCode;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    if (raw) stdin.setRawMode(false);
+    attached.release();
+  }
+}
+
+export function runCommand(): CommandModule<GlobalOptions> {
+  return {
+    command: 'run',
+    describe: 'Run a command in a new container',
+    builder: (y) => addFlags(y, RUN_FLAGS)
+      .example('tspod run --rm busybox echo hi', '')
+      .example('tspod run -d --name web -p 8080:80 nginx', ''),
+    handler: async (argv, io) => {
+      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'run'), RUN_FLAGS);
+      if (rest.length === 0) throw new TspodError('USAGE', 'run requires at least 1 arg(s), only received 0');
+      if (opts.detach && opts.rm && opts.restart && opts.restart !== 'no') throw new TspodError('USAGE', 'the --rm option conflicts with --restart');
+      const engine = await openEngine(argv);
+      const co = toCreateOptions(opts, rest[0], rest.slice(1), io);
+      const c = await createWithPull(engine, co, opts.pull, !!opts.quiet, io);
+      const id = c.config.id;
+      if (opts.detach) {
+        try {
+          await engine.start(id);
+        } catch (err) {
+          if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
+          throw err;
+        }
+        io.stdout.write(`${id}\n`);
+        return 0;
+      }
+      let code: number | 'detached';
+      try {
+        code = await startAttached(engine, id, io, { interactive: !!opts.interactive, tty: !!opts.tty, sigProxy: opts.sigProxy !== false, detachKeys: opts.detachKeys });
+      } catch (err) {
+        if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
+        throw err;
+      }
+      if (code === 'detached') return 0;
+      if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
+      return code;
+    },
+  };
+}

@@ -1,0 +1,178 @@
+// Shared by the container verbs: the engine for the global options, and the flag table of run/create/exec.
+// run/create/exec take the container's command after the image, so options are parsed only up to the
+// first positional (yargs' halt-at-non-option cannot do that inside a sub-command): the yargs builder
+// lists the same flags for --help, and parseFlags() reads them.
+import type { Argv } from 'yargs';
+import type { GlobalOptions } from '../types.ts';
+import { TspodError } from '../../lib/errors.ts';
+import type { ContainerEngine } from '../../lib/containers/engine.ts';
+
+export async function openEngine(g: GlobalOptions): Promise<ContainerEngine> {
+  const { ContainerEngine } = await import('../../lib/containers/engine.ts');
+  return new ContainerEngine({ root: g.root, runroot: g.runroot, storageDriver: g.storageDriver, runtime: g.runtime, conmon: g.conmon, logLevel: g.logLevel });
+}
+
+export interface FlagSpec {
+  name: string;
+  alias?: string;
+  type: 'boolean' | 'string' | 'number';
+  multi?: boolean;
+  describe: string;
+  default?: unknown;
+}
+
+export const CREATE_FLAGS: FlagSpec[] = [
+  { name: 'annotation', type: 'string', multi: true, describe: 'Add annotations to container (key=value)' },
+  { name: 'cap-add', type: 'string', multi: true, describe: 'Add capabilities to the container' },
+  { name: 'cap-drop', type: 'string', multi: true, describe: 'Drop capabilities from the container' },
+  { name: 'cpus', type: 'number', describe: 'Number of CPUs. The default is 0.000 which means no limit' },
+  { name: 'detach-keys', type: 'string', describe: 'Override the key sequence for detaching a container', default: 'ctrl-p,ctrl-q' },
+  { name: 'entrypoint', type: 'string', describe: 'Overwrite the default ENTRYPOINT of the image' },
+  { name: 'env', alias: 'e', type: 'string', multi: true, describe: 'Set environment variables in container' },
+  { name: 'env-file', type: 'string', multi: true, describe: 'Read in a file of environment variables' },
+  { name: 'hostname', alias: 'h', type: 'string', describe: 'Set container hostname' },
+  { name: 'init', type: 'boolean', describe: 'Run an init binary inside the container that forwards signals and reaps processes' },
+  { name: 'interactive', alias: 'i', type: 'boolean', describe: 'Make STDIN available to the contained process' },
+  { name: 'label', alias: 'l', type: 'string', multi: true, describe: 'Set metadata on container' },
+  { name: 'log-driver', type: 'string', describe: 'Logging driver for the container (k8s-file, json-file, none)' },
+  { name: 'memory', alias: 'm', type: 'string', describe: 'Memory limit (format: <number>[<unit>], where unit = b, k, m or g)' },
+  { name: 'mount', type: 'string', multi: true, describe: 'Attach a filesystem mount to the container' },
+  { name: 'name', type: 'string', describe: 'Assign a name to the container' },
+  { name: 'network', alias: 'net', type: 'string', describe: 'Connect a container to a network (host, none, slirp4netns, pasta, bridge)' },
+  { name: 'privileged', type: 'boolean', describe: 'Give extended privileges to container' },
+  { name: 'publish', alias: 'p', type: 'string', multi: true, describe: 'Publish a container\'s port, or a range of ports, to the host' },
+  { name: 'pull', type: 'string', describe: 'Pull image policy (always, missing, never, newer)', default: 'missing' },
+  { name: 'quiet', alias: 'q', type: 'boolean', describe: 'Suppress output information when pulling images' },
+  { name: 'read-only', type: 'boolean', describe: 'Make containers root filesystem read-only' },
+  { name: 'restart', type: 'string', describe: 'Restart policy to apply when a container exits (no, on-failure[:max], always, unless-stopped)' },
+  { name: 'rm', type: 'boolean', describe: 'Remove container and any anonymous unnamed volume associated with the container after exit' },
+  { name: 'security-opt', type: 'string', multi: true, describe: 'Security Options' },
+  { name: 'stop-signal', type: 'string', describe: 'Signal to stop a container. Default is SIGTERM' },
+  { name: 'stop-timeout', type: 'number', describe: 'Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL.' },
+  { name: 'tmpfs', type: 'string', multi: true, describe: 'Mount a temporary filesystem (tmpfs) into a container' },
+  { name: 'tty', alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY for container' },
+  { name: 'ulimit', type: 'string', multi: true, describe: 'Ulimit options' },
+  { name: 'user', alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { name: 'volume', alias: 'v', type: 'string', multi: true, describe: 'Bind mount a volume into the container' },
+  { name: 'workdir', alias: 'w', type: 'string', describe: 'Working directory inside the container' },
+];
+
+export const RUN_FLAGS: FlagSpec[] = [
+  ...CREATE_FLAGS,
+  { name: 'detach', alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
+  { name: 'sig-proxy', type: 'boolean', describe: 'Proxy received signals to the process', default: true },
+];
+
+export const EXEC_FLAGS: FlagSpec[] = [
+  { name: 'detach', alias: 'd', type: 'boolean', describe: 'Run the exec session in detached mode (backgrounded)' },
+  { name: 'env', alias: 'e', type: 'string', multi: true, describe: 'Set environment variables' },
+  { name: 'interactive', alias: 'i', type: 'boolean', describe: 'Keep STDIN open even if not attached' },
+  { name: 'privileged', type: 'boolean', describe: 'Give the process extended Linux capabilities inside the container' },
+  { name: 'tty', alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' },
+  { name: 'user', alias: 'u', type: 'string', describe: 'Sets the username or UID used and optionally the groupname or GID for the specified command' },
+  { name: 'workdir', alias: 'w', type: 'string', describe: 'Working directory inside the container' },
+  { name: 'latest', alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' },
+];
+
+/** Register the flags with yargs for --help; parsing stops at the first positional. */
+export function addFlags(y: Argv, flags: FlagSpec[]): Argv {
+  y = y.parserConfiguration({ 'halt-at-non-option': true, 'populate--': true });
+  for (const f of flags) {
+    y = y.option(f.name, { alias: f.alias, type: f.type, array: f.multi, describe: f.describe, default: f.default as any });
+  }
+  return y;
+}
+
+function camel(s: string): string {
+  return s.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+}
+
+/**
+ * Parse args (everything after the verb) with the flag table, stopping at the first positional.
+ * Returns the options (camelCase keys) and the positionals that follow.
+ */
+export function parseFlags(args: string[], flags: FlagSpec[]): { opts: Record<string, any>; rest: string[] } {
+  const byName = new Map<string, FlagSpec>();
+  for (const f of flags) {
+    byName.set(f.name, f);
+    if (f.alias) byName.set(f.alias, f);
+  }
+  const opts: Record<string, any> = {};
+  for (const f of flags) if (f.default !== undefined) opts[camel(f.name)] = f.default;
+  const set = (f: FlagSpec, v: string | boolean) => {
+    const k = camel(f.name);
+    let val: unknown = v;
+    if (f.type === 'number') {
+      val = Number(v);
+      if (Number.isNaN(val)) throw new TspodError('USAGE', `invalid argument "${v}" for "--${f.name}" flag: parse error`);
+    }
+    if (f.type === 'boolean' && typeof v === 'string') {
+      if (!['true', 'false'].includes(v)) throw new TspodError('USAGE', `invalid argument "${v}" for "--${f.name}" flag: parse error`);
+      val = v === 'true';
+    }
+    if (f.multi) (opts[k] ??= []).push(val);
+    else opts[k] = val;
+  };
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') { i++; break; }
+    if (!a.startsWith('-') || a === '-') break;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      const f = byName.get(name);
+      if (!f || f.alias === name && name.length === 1) throw new TspodError('USAGE', `unknown flag: --${name}`);
+      if (eq >= 0) set(f, a.slice(eq + 1));
+      else if (f.type === 'boolean') set(f, true);
+      else {
+        if (i + 1 >= args.length) throw new TspodError('USAGE', `flag needs an argument: --${name}`);
+        set(f, args[++i]);
+      }
+      continue;
+    }
+    // short flags, possibly combined: -it, -e FOO, -eFOO
+    for (let j = 1; j < a.length; j++) {
+      const f = byName.get(a[j]);
+      if (!f) throw new TspodError('USAGE', `unknown shorthand flag: '${a[j]}' in ${a}`);
+      if (f.type === 'boolean') {
+        if (a[j + 1] === '=') { set(f, a.slice(j + 2)); break; }
+        set(f, true);
+        continue;
+      }
+      const inline = a.slice(j + 1).replace(/^=/, '');
+      if (inline) set(f, inline);
+      else {
+        if (i + 1 >= args.length) throw new TspodError('USAGE', `flag needs an argument: '${a[j]}' in ${a}`);
+        set(f, args[++i]);
+      }
+      break;
+    }
+  }
+  return { opts, rest: args.slice(i) };
+}
+
+/** The args after the verb, from yargs' "--" list (which holds the whole command line after the halt). */
+export function argsAfterVerb(argv: Record<string, unknown>, verb: string): string[] {
+  const all = ((argv['--'] as string[] | undefined) ?? []).map(String);
+  const i = all.indexOf(verb);
+  return i >= 0 ? all.slice(i + 1) : all;
+}
+
+/** podman's "Up 2 seconds" / "3 minutes ago" wording (go-units HumanDuration). */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.round(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
+  return `${Math.round(h / 24 / 365)} years`;
+}

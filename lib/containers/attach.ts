@@ -1,0 +1,139 @@
+// Attach to conmon's socket: SOCK_SEQPACKET, which Node's net cannot open. The socket is made with
+// koffi; reads and writes then go through fs on the raw fd (one packet per read), off the main thread.
+// conmon's framing: each packet it sends starts with one byte naming the stream (2 stdout, 3 stderr);
+// what we send is raw stdin. shutdown(SHUT_WR) tells conmon stdin ended.
+import { closeSync, openSync, read, write, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { TspodError } from '../errors.ts';
+
+type Fn = (...a: any[]) => any;
+let sock: { socket: Fn; connect: Fn; shutdown: Fn; errno: () => number } | undefined;
+function lib() {
+  if (sock) return sock;
+  const koffi = createRequire(import.meta.url)('koffi');
+  const c = koffi.load('libc.so.6');
+  sock = {
+    socket: c.func('int socket(int, int, int)'),
+    connect: c.func('int connect(int, const void *, uint32_t)'),
+    shutdown: c.func('int shutdown(int, int)'),
+    errno: () => koffi.errno(),
+  };
+  return sock;
+}
+
+const AF_UNIX = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0o2000000, SHUT_WR = 1;
+
+/** Connect to the attach socket in dir (through /proc/self/fd, so long paths stay under 108 bytes). */
+export function connectAttach(dir: string, name = 'attach'): number {
+  const l = lib();
+  const dfd = openSync(dir, 'r');
+  try {
+    const fd = l.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw new TspodError('ATTACH', `creating attach socket: errno ${l.errno()}`);
+    const path = Buffer.from(`/proc/self/fd/${dfd}/${name}\0`);
+    const addr = Buffer.alloc(110);
+    addr.writeUInt16LE(AF_UNIX, 0);
+    path.copy(addr, 2);
+    if (l.connect(fd, addr, 2 + path.length) !== 0) {
+      const e = l.errno();
+      closeSync(fd);
+      throw new TspodError('ATTACH', `connecting to attach socket of container: errno ${e}`);
+    }
+    return fd;
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+export interface AttachStreams {
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  stdin?: NodeJS.ReadableStream;
+  /** ctrl-p,ctrl-q by default; empty string disables. */
+  detachKeys?: number[];
+}
+
+export interface AttachResult { detached: boolean }
+
+function readPacket(fd: number, buf: Buffer): Promise<number> {
+  return new Promise((res, rej) => read(fd, buf, 0, buf.length, null, (err, n) => (err ? rej(err) : res(n))));
+}
+
+function writeAll(fd: number, data: Buffer): Promise<void> {
+  return new Promise((res, rej) => write(fd, data, 0, data.length, null, (err) => (err ? rej(err) : res())));
+}
+
+function drained(s: NodeJS.WritableStream, chunk: Buffer): Promise<void> {
+  return new Promise((res) => (s.write(chunk) ? res() : s.once('drain', () => res())));
+}
+
+/** Relay until conmon closes the socket (container output ended) or the user detaches. */
+export async function relay(fd: number, s: AttachStreams): Promise<AttachResult> {
+  let detached = false;
+  let closed = false;
+  const keys = s.detachKeys ?? [];
+  if (s.stdin) {
+    let matched = 0;
+    const onData = async (chunk: Buffer) => {
+      if (closed) return;
+      if (keys.length) {
+        for (const b of chunk) {
+          matched = b === keys[matched] ? matched + 1 : b === keys[0] ? 1 : 0;
+          if (matched === keys.length) {
+            detached = true;
+            closed = true;
+            lib().shutdown(fd, 2);
+            return;
+          }
+        }
+      }
+      try { await writeAll(fd, chunk); } catch { /* container gone */ }
+    };
+    s.stdin.on('data', onData);
+    s.stdin.on('end', () => {
+      if (!closed) lib().shutdown(fd, SHUT_WR);
+    });
+  }
+  const buf = Buffer.alloc(8193 + 1);
+  try {
+    for (;;) {
+      let n: number;
+      try { n = await readPacket(fd, buf); } catch { break; }
+      if (n <= 0) break;
+      const kind = buf[0];
+      const data = Buffer.from(buf.subarray(1, n));
+      const out = kind === 3 ? s.stderr : s.stdout;
+      if (out && data.length) await drained(out, data);
+    }
+  } finally {
+    closed = true;
+    if (s.stdin) {
+      s.stdin.removeAllListeners('data');
+      (s.stdin as NodeJS.ReadableStream & { pause(): void }).pause();
+    }
+    try { closeSync(fd); } catch { /* closed */ }
+  }
+  return { detached };
+}
+
+/** Tell conmon the terminal size (its ctl FIFO: "1 HEIGHT WIDTH"). */
+export function resizeTerminal(bundleDir: string, rows: number, cols: number): void {
+  try { writeFileSync(join(bundleDir, 'ctl'), `1 ${rows} ${cols}\n`, { flag: 'a' }); } catch { /* not running */ }
+}
+
+/** "ctrl-p,ctrl-q" -> bytes. */
+export function parseDetachKeys(s: string): number[] {
+  if (!s) return [];
+  return s.split(',').map((k) => {
+    const m = /^ctrl-(.)$/.exec(k);
+    if (m) {
+      const ch = m[1];
+      if (ch >= 'a' && ch <= 'z') return ch.charCodeAt(0) - 96;
+      const special: Record<string, number> = { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, '_': 31 };
+      if (ch in special) return special[ch];
+    }
+    if (k.length === 1) return k.charCodeAt(0);
+    throw new TspodError('INVALID_DETACH_KEYS', `invalid detach keys "${s}"`);
+  });
+}

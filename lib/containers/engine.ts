@@ -1,0 +1,761 @@
+// The container engine: create, start, stop, kill, remove, cleanup, wait, exec over the records in
+// store.ts, the rootfs in lib/overlay, the runtime in lib/runtime and conmon. State decisions live here;
+// every change of a container's state happens under its lock.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, watch, writeFileSync, copyFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { TspodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, errorMessage } from '../errors.ts';
+import { storagePaths } from '../config/paths.ts';
+import { isRootless } from '../rootless/index.ts';
+import type { OciRuntime } from '../runtime/runtime.ts';
+import { cgroupV2, findBinary, selectRuntime } from '../runtime/runtime.ts';
+import { mountOverlay, unmountOverlay } from '../overlay/index.ts';
+import { tryLock } from '../lock/index.ts';
+import { ContainerStore, writeJsonAtomic } from './store.ts';
+import type { Container, ContainerConfig, ContainerState, MountSpec, PortMapping } from './types.ts';
+import { initialState } from './types.ts';
+import { newContainerId, randomName } from './names.ts';
+import { expandEnvFlags, generateSpec, mergeEnv, parseEntrypoint, parseUlimit, processArgs, readEnvFile } from './spec.ts';
+import type { ImageInfo, ImageProvider } from './images.ts';
+import { openImageProvider } from './images.ts';
+import { startConmon, startError, classifyStartError } from './conmon.ts';
+
+export interface EngineOptions {
+  root?: string;
+  runroot?: string;
+  storageDriver?: string;
+  runtime?: string;
+  conmon?: string;
+  logLevel?: string;
+}
+
+export interface CreateOptions {
+  image: string;
+  args: string[];
+  name?: string;
+  entrypoint?: string;
+  env?: string[];
+  envFile?: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  rm?: boolean;
+  volume?: string[];
+  mount?: string[];
+  tmpfs?: string[];
+  readOnly?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  securityOpt?: string[];
+  label?: string[];
+  annotation?: string[];
+  stopSignal?: string;
+  stopTimeout?: number;
+  restart?: string;
+  init?: boolean;
+  ulimit?: string[];
+  memory?: string;
+  cpus?: number;
+  network?: string;
+  publish?: string[];
+  logDriver?: string;
+  createCommand?: string[];
+}
+
+export const SIGNALS: Record<string, number> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, IOT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12,
+  PIPE: 13, ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23,
+  XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, POLL: 29, PWR: 30, SYS: 31,
+};
+
+/** "SIGTERM", "term", "15" -> 15. */
+export function parseSignal(s: string | number): number {
+  if (typeof s === 'number') return s;
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const k = s.toUpperCase().replace(/^SIG/, '');
+    if (SIGNALS[k]) return SIGNALS[k];
+    const rt = /^RTMIN(?:\+(\d+))?$/.exec(k);
+    if (rt) return 34 + Number(rt[1] ?? 0);
+  }
+  throw new TspodError('INVALID_SIGNAL', `invalid signal: ${s}`);
+}
+
+export function signalName(n: number): string {
+  const e = Object.entries(SIGNALS).find(([, v]) => v === n);
+  return e ? `SIG${e[0]}` : String(n);
+}
+
+function parseMemory(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(s.trim());
+  if (!m) throw new TspodError('INVALID_MEMORY', `invalid memory "${s}"`);
+  const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+  return Math.round(Number(m[1]) * mult[m[2].toLowerCase()]);
+}
+
+function parseKeyValues(list: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of list) {
+    const i = l.indexOf('=');
+    if (i < 0) out[l] = '';
+    else out[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return out;
+}
+
+export function parsePublish(specs: string[] = []): PortMapping[] {
+  return specs.map((p) => {
+    let proto = 'tcp';
+    let s = p;
+    const slash = s.lastIndexOf('/');
+    if (slash >= 0) { proto = s.slice(slash + 1); s = s.slice(0, slash); }
+    const parts = s.split(':');
+    const containerPort = Number(parts.pop());
+    const hostPort = parts.length ? Number(parts.pop() || containerPort) : containerPort;
+    const hostIp = parts.length ? parts.join(':') || undefined : undefined;
+    if (!Number.isInteger(containerPort) || !Number.isInteger(hostPort)) throw new TspodError('INVALID_PORT', `invalid port "${p}"`);
+    return { hostIp, hostPort, containerPort, protocol: proto };
+  });
+}
+
+function isAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // a zombie is not alive for our purposes
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3) !== 'Z';
+  } catch { return false; }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export class ContainerEngine {
+  readonly store: ContainerStore;
+  readonly graphRoot: string;
+  readonly runRoot: string;
+  readonly rootless: boolean;
+  private imagesP?: Promise<ImageProvider>;
+  private runtimeP?: Promise<OciRuntime>;
+
+  constructor(readonly opts: EngineOptions = {}, images?: ImageProvider) {
+    const p = storagePaths(opts);
+    this.graphRoot = resolvePath(p.graphRoot);
+    this.runRoot = resolvePath(p.runRoot);
+    this.rootless = isRootless();
+    this.store = new ContainerStore(this.graphRoot, this.runRoot);
+    if (images) this.imagesP = Promise.resolve(images);
+  }
+
+  images(): Promise<ImageProvider> {
+    return (this.imagesP ??= openImageProvider({ graphRoot: this.graphRoot, runRoot: this.runRoot }));
+  }
+
+  runtime(name?: string): Promise<OciRuntime> {
+    if (name) return selectRuntime({ requested: name, stateDir: this.runtimeStateDir(), rootless: this.rootless });
+    return (this.runtimeP ??= selectRuntime({ requested: this.opts.runtime, stateDir: this.runtimeStateDir(), rootless: this.rootless }));
+  }
+
+  runtimeStateDir(): string {
+    return join(this.runRoot, 'runtime');
+  }
+
+  /** The argv that runs this tspod again (conmon's exit command). */
+  selfCommand(): string[] {
+    const script = process.argv[1];
+    const g = ['--root', this.graphRoot, '--runroot', this.runRoot];
+    if (this.opts.runtime) g.push('--runtime', this.opts.runtime);
+    if (this.opts.storageDriver) g.push('--storage-driver', this.opts.storageDriver);
+    const launcher = process.env._TSPOD_SELF;
+    if (launcher) return [launcher, ...g];
+    return [process.execPath, ...process.execArgv, script, ...g];
+  }
+
+  // ---------- create ----------
+
+  async create(o: CreateOptions): Promise<Container> {
+    const images = await this.images();
+    const image = await images.lookupImage(o.image);
+    const imgConfig = await images.imageConfig(image.id);
+    const ic = imgConfig.config ?? {};
+    const id = newContainerId();
+    const entry = o.entrypoint !== undefined ? parseEntrypoint(o.entrypoint) : undefined;
+    const { entrypoint, cmd, command } = processArgs(ic, entry, o.args);
+    if (command.length === 0) throw new TspodError('NO_COMMAND', 'no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+    const env = mergeEnv(ic.Env ?? [], ...(o.envFile ?? []).map((f) => readEnvFile(f, process.env)), expandEnvFlags(o.env ?? [], process.env));
+    const restart = o.restart ?? 'no';
+    const [policy, retries] = restart.split(':');
+    if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(policy)) throw new TspodError('INVALID_RESTART', `invalid restart policy "${restart}"`);
+    if (o.rm && policy !== 'no') throw new TspodError('INVALID_RESTART', 'the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
+    for (const u of o.ulimit ?? []) if (u !== 'host') parseUlimit(u);
+    const name = o.name ?? randomName();
+    const mounts = this.parseMounts(o);
+    const labels = { ...(ic.Labels ?? {}), ...parseKeyValues(o.label) };
+    const network = o.network ?? (this.rootless ? 'none' : 'none');
+    if (o.memory && this.rootless && !cgroupV2()) {
+      process.stderr.write('WARNING: Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
+    }
+    const config: ContainerConfig = {
+      id,
+      names: [name],
+      imageId: image.id,
+      imageName: image.names[0] ?? o.image,
+      created: new Date().toISOString(),
+      command, entrypoint, cmd,
+      env,
+      workingDir: o.workdir ?? (ic.WorkingDir || '/'),
+      user: o.user ?? ic.User ?? '',
+      hostname: o.hostname ?? id.slice(0, 12),
+      tty: !!o.tty,
+      interactive: !!o.interactive,
+      labels,
+      annotations: parseKeyValues(o.annotation),
+      stopSignal: String(parseSignal(o.stopSignal ?? ic.StopSignal ?? 'SIGTERM')),
+      stopTimeout: o.stopTimeout ?? 10,
+      autoRemove: !!o.rm,
+      restartPolicy: policy,
+      restartRetries: retries ? Number(retries) : undefined,
+      init: !!o.init,
+      readOnly: !!o.readOnly,
+      privileged: !!o.privileged,
+      capAdd: o.capAdd ?? [],
+      capDrop: o.capDrop ?? [],
+      securityOpt: o.securityOpt ?? [],
+      ulimits: (o.ulimit ?? []).filter((u) => u !== 'host'),
+      memory: o.memory ? parseMemory(o.memory) : undefined,
+      cpus: o.cpus,
+      mounts,
+      network,
+      ports: parsePublish(o.publish),
+      logDriver: o.logDriver === 'none' ? 'none' : o.logDriver === 'json-file' ? 'json-file' : 'k8s-file',
+      logPath: join(this.store.bundleDir(id), 'ctr.log'),
+      rootless: this.rootless,
+      runtime: this.opts.runtime ?? '',
+      createCommand: o.createCommand ?? [],
+      layers: image.layers,
+      layerDirs: image.layers.map((l) => images.layerDir(l)),
+    };
+    // checks that need the image's files happen at start; --mount bind sources must exist now
+    for (const m of mounts) {
+      if (m.type === 'bind' && !existsSync(m.source!)) {
+        throw new TspodError('NO_SUCH_PATH', `statfs ${m.source}: no such file or directory`);
+      }
+    }
+    this.store.create(config, initialState());
+    return { config, state: initialState() };
+  }
+
+  private parseMounts(o: CreateOptions): MountSpec[] {
+    const out: MountSpec[] = [];
+    for (const v of o.volume ?? []) {
+      const parts = v.split(':');
+      if (parts.length === 1) {
+        out.push({ type: 'volume', name: newContainerId(), destination: parts[0], options: [], source: undefined });
+        continue;
+      }
+      const [src, dst, opts = ''] = parts;
+      if (!dst.startsWith('/')) throw new TspodError('INVALID_VOLUME', `invalid container path "${dst}", must be an absolute path`);
+      const options = opts ? opts.split(',') : [];
+      if (src.startsWith('/') || src.startsWith('.')) {
+        const abs = resolvePath(src);
+        // with -v a missing source is created, as Docker does
+        mkdirSync(abs, { recursive: true });
+        out.push({ type: 'bind', source: abs, destination: dst, options });
+      } else {
+        out.push({ type: 'volume', name: src, destination: dst, options });
+      }
+    }
+    for (const m of o.mount ?? []) {
+      const kv: Record<string, string> = {};
+      const flags: string[] = [];
+      for (const part of m.split(',')) {
+        const i = part.indexOf('=');
+        if (i < 0) flags.push(part);
+        else kv[part.slice(0, i)] = part.slice(i + 1);
+      }
+      const type = (kv.type ?? 'volume') as MountSpec['type'];
+      const dst = kv.target ?? kv.destination ?? kv.dst;
+      if (!dst) throw new TspodError('INVALID_MOUNT', `invalid mount "${m}": must have a destination`);
+      const ro = flags.includes('ro') || flags.includes('readonly') || kv.ro === 'true' || kv.readonly === 'true';
+      const options = ro ? ['ro'] : [];
+      if (type === 'bind') {
+        const src = kv.source ?? kv.src;
+        if (!src) throw new TspodError('INVALID_MOUNT', `invalid mount "${m}": bind mounts need a source`);
+        out.push({ type, source: resolvePath(src), destination: dst, options });
+      } else if (type === 'tmpfs') {
+        const topts = ['rw', 'rprivate', 'nosuid', 'nodev'];
+        if (kv['tmpfs-size']) topts.push(`size=${kv['tmpfs-size']}`);
+        if (kv['tmpfs-mode']) topts.push(`mode=${kv['tmpfs-mode']}`);
+        if (ro) topts[0] = 'ro';
+        out.push({ type, destination: dst, options: topts });
+      } else if (type === 'volume') {
+        out.push({ type, name: kv.source ?? kv.src ?? newContainerId(), destination: dst, options });
+      } else throw new TspodError('INVALID_MOUNT', `invalid mount type "${type}"`);
+    }
+    for (const t of o.tmpfs ?? []) {
+      const [dst, opts] = t.split(':');
+      out.push({ type: 'tmpfs', destination: dst, options: ['rw', 'rprivate', 'nosuid', 'nodev', ...(opts ? opts.split(',') : [])] });
+    }
+    return out;
+  }
+
+  /** Host directory of a named volume (helper 8's layout: ${graphRoot}/volumes/<name>/_data). */
+  async volumeSource(name: string): Promise<string> {
+    const dir = join(this.graphRoot, 'volumes', name, '_data');
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  // ---------- state ----------
+
+  /** Fold conmon's exit file and process liveness into the state; returns true if it changed. */
+  reap(c: Container): boolean {
+    const s = c.state;
+    if (s.status !== 'running' && s.status !== 'paused' && s.status !== 'stopping') return false;
+    const exitFile = this.store.exitFile(c.config.id);
+    let text: string | undefined;
+    try { text = readFileSync(exitFile, 'utf8'); } catch { /* not exited yet */ }
+    if (text !== undefined && text.trim() !== '') {
+      s.status = 'exited';
+      s.exitCode = Number(text.trim());
+      try { s.finishedAt = statSync(exitFile).mtime.toISOString(); } catch { s.finishedAt = new Date().toISOString(); }
+      s.pid = 0;
+      return true;
+    }
+    if (s.conmonPid && !isAlive(s.conmonPid)) {
+      // conmon died without writing the exit file: the container is gone with it
+      s.status = 'exited';
+      s.exitCode = s.exitCode || 137;
+      s.error = 'conmon exited without an exit status';
+      s.finishedAt = new Date().toISOString();
+      s.pid = 0;
+      return true;
+    }
+    return false;
+  }
+
+  /** Current record with the reaped state (persisted when it changed). */
+  async inspect(ref: string): Promise<Container> {
+    const id = this.store.resolve(ref);
+    const c = this.store.get(id);
+    if (!c) return this.store.lookup(ref);
+    if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'stopping') {
+      return this.store.withContainer(id, (cur) => {
+        if (this.reap(cur)) this.store.writeState(id, cur.state);
+        return cur;
+      });
+    }
+    return c;
+  }
+
+  /** All containers, reaped in memory (a running one is written back only if it changed). */
+  async list(): Promise<Container[]> {
+    const all = this.store.list();
+    for (const c of all) {
+      if (this.reap(c)) {
+        try {
+          await this.store.withContainer(c.config.id, (cur) => {
+            if (this.reap(cur)) this.store.writeState(cur.config.id, cur.state);
+          });
+        } catch { /* removed meanwhile */ }
+      }
+    }
+    return all;
+  }
+
+  // ---------- start ----------
+
+  private rootfsDir(id: string): { upper: string; work: string; merged: string } {
+    const d = join(this.store.containerDir(id), 'overlay');
+    return { upper: join(d, 'diff'), work: join(d, 'work'), merged: join(d, 'merged') };
+  }
+
+  async mountRootfs(c: ContainerConfig): Promise<string> {
+    const r = this.rootfsDir(c.id);
+    await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless });
+    return r.merged;
+  }
+
+  private writeRunFiles(c: ContainerConfig): { hosts: string; hostname: string; resolv: string; containerEnv: string } {
+    const dir = this.store.runDir(c.id);
+    mkdirSync(dir, { recursive: true });
+    const hosts = join(dir, 'hosts'), hostname = join(dir, 'hostname'), resolv = join(dir, 'resolv.conf'), containerEnv = join(dir, '.containerenv');
+    const name = c.names[0];
+    writeFileSync(hostname, `${c.hostname}\n`);
+    let hostLines = '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
+    if (c.network !== 'host') hostLines += `127.0.1.1\t${c.hostname} ${name}\n`;
+    else try { hostLines = readFileSync('/etc/hosts', 'utf8'); } catch { /* keep defaults */ }
+    writeFileSync(hosts, hostLines);
+    try {
+      let r = readFileSync('/etc/resolv.conf', 'utf8');
+      // loopback resolvers are unreachable from a private network namespace
+      if (c.network !== 'host') r = r.split('\n').filter((l) => !/^nameserver\s+(127\.|::1)/.test(l)).join('\n');
+      writeFileSync(resolv, r);
+    } catch { writeFileSync(resolv, ''); }
+    writeFileSync(containerEnv, `engine="tspod-0.1.0"\nname="${name}"\nid="${c.id}"\nimage="${c.imageName}"\nimageid="${c.imageId}"\nrootless=${c.rootless ? 1 : 0}\n`);
+    return { hosts, hostname, resolv, containerEnv };
+  }
+
+  private async mountSources(c: ContainerConfig): Promise<(string | undefined)[]> {
+    const out: (string | undefined)[] = [];
+    for (const m of c.mounts) {
+      if (m.type === 'volume') out.push(await this.volumeSource(m.name!));
+      else out.push(m.source);
+    }
+    return out;
+  }
+
+  /** Mount the rootfs, write the bundle and have conmon run `runtime create`. Caller holds the lock. */
+  private async init(c: Container): Promise<void> {
+    const cfg = c.config;
+    const runtime = await this.runtime(cfg.runtime || undefined);
+    if (c.state.runtimeCreated) {
+      await runtime.delete(cfg.id, true).catch(() => {});
+      c.state.runtimeCreated = false;
+    }
+    const rootfs = await this.mountRootfs(cfg);
+    c.state.mounted = true;
+    const files = this.writeRunFiles(cfg);
+    let initPath: string | undefined;
+    if (cfg.init) {
+      initPath = findBinary('catatonit') ?? findBinary('tini');
+      if (!initPath) throw new TspodError('NO_INIT', 'container-init binary not found on the host: install catatonit');
+    }
+    for (const m of cfg.mounts) {
+      if (m.type !== 'tmpfs') mkdirSync(join(rootfs, m.destination), { recursive: true });
+    }
+    const spec = generateSpec({
+      config: cfg, rootfs, hostsPath: files.hosts, hostnamePath: files.hostname, resolvPath: files.resolv,
+      containerEnvPath: files.containerEnv, mountSources: await this.mountSources(cfg), imageEnv: [],
+      cgroupV2: cgroupV2(), initPath,
+    });
+    const bundle = this.store.bundleDir(cfg.id);
+    mkdirSync(bundle, { recursive: true });
+    writeJsonAtomic(join(bundle, 'config.json'), spec);
+    mkdirSync(this.store.exitDir(), { recursive: true });
+    rmSync(this.store.exitFile(cfg.id), { force: true });
+    const runDir = this.store.runDir(cfg.id);
+    const exitCommand = [...this.selfCommand(), 'container', 'cleanup', ...(cfg.autoRemove ? ['--rm'] : []), cfg.id];
+    const { pid } = await startConmon({
+      conmonPath: this.opts.conmon, id: cfg.id, name: cfg.names[0], runtime, bundle,
+      pidFile: join(runDir, 'pidfile'), conmonPidFile: join(runDir, 'conmon.pid'),
+      exitDir: this.store.exitDir(), persistDir: runDir, logDriver: cfg.logDriver, logPath: cfg.logPath,
+      logLevel: this.opts.logLevel === 'debug' ? 'debug' : undefined,
+      stdin: cfg.interactive, tty: cfg.tty, exitCommand,
+    });
+    let conmonPid = 0;
+    try { conmonPid = Number(readFileSync(join(runDir, 'conmon.pid'), 'utf8').trim()); } catch { /* written by conmon before sync */ }
+    c.state.pid = pid;
+    c.state.conmonPid = conmonPid;
+    c.state.runtimeCreated = true;
+    c.state.exitCode = 0;
+    c.state.error = undefined;
+  }
+
+  /**
+   * Start a created or exited container. beforeStart runs after the runtime created the container
+   * and before its process runs (the moment to attach, so no output is missed).
+   */
+  async start(ref: string, beforeStart?: (c: Container) => Promise<void> | void): Promise<Container> {
+    const id = this.store.resolve(ref);
+    return this.store.withContainer(id, async (c) => {
+      if (this.reap(c)) this.store.writeState(id, c.state);
+      if (c.state.status === 'running' || c.state.status === 'paused') return c;
+      try {
+        await this.init(c);
+      } catch (err) {
+        c.state.error = errorMessage(err);
+        await this.teardown(c).catch(() => {});
+        c.state.status = c.state.startedAt ? 'exited' : 'created';
+        if (err instanceof TspodError && err.exitCode !== 125) c.state.exitCode = err.exitCode;
+        this.store.writeState(id, c.state);
+        throw err;
+      }
+      this.store.writeState(id, c.state);
+      if (beforeStart) await beforeStart(c);
+      const runtime = await this.runtime(c.config.runtime || undefined);
+      try {
+        await runtime.start(id);
+      } catch (err) {
+        await runtime.delete(id, true).catch(() => {});
+        c.state.runtimeCreated = false;
+        await this.teardown(c).catch(() => {});
+        c.state.status = 'created';
+        this.store.writeState(id, c.state);
+        const msg = errorMessage(err);
+        throw classifyStartError(msg) ? startError(runtime.name, msg) : err;
+      }
+      c.state.status = 'running';
+      c.state.startedAt = new Date().toISOString();
+      c.state.finishedAt = '';
+      c.state.stoppedByUser = false;
+      this.store.writeState(id, c.state);
+      return c;
+    });
+  }
+
+  /** Unmount and forget the runtime's record; the container stays (exited/created). */
+  private async teardown(c: Container): Promise<void> {
+    if (c.state.runtimeCreated) {
+      const runtime = await this.runtime(c.config.runtime || undefined);
+      await runtime.delete(c.config.id, true).catch(() => {});
+      c.state.runtimeCreated = false;
+    }
+    if (c.state.mounted || existsSync(this.rootfsDir(c.config.id).merged)) {
+      try { unmountOverlay(this.rootfsDir(c.config.id).merged); } catch { /* busy: retried at removal */ }
+      c.state.mounted = false;
+    }
+  }
+
+  /** conmon's exit command: reap, tear down, then remove (--rm) or restart by policy. */
+  async cleanup(ref: string, opts: { rm?: boolean } = {}): Promise<void> {
+    let id: string;
+    try { id = this.store.resolve(ref); } catch { return; }
+    let restart = false;
+    let remove = false;
+    await this.store.withContainer(id, async (c) => {
+      this.reap(c);
+      if (c.state.status === 'running' || c.state.status === 'paused') return;
+      await this.teardown(c);
+      this.store.writeState(id, c.state);
+      const p = c.config.restartPolicy;
+      restart = !c.state.stoppedByUser && (p === 'always' || p === 'unless-stopped' ||
+        (p === 'on-failure' && c.state.exitCode !== 0 && (c.config.restartRetries === undefined || c.state.restartCount < c.config.restartRetries)));
+      remove = !!opts.rm && c.config.autoRemove && !restart;
+    }).catch(() => {});
+    if (restart) {
+      await this.store.withContainer(id, (c) => { c.state.restartCount++; this.store.writeState(id, c.state); });
+      await this.start(id).catch(() => {});
+    } else if (remove && !this.attachedElsewhere(id)) {
+      await this.remove(id, { force: false }).catch(() => {});
+    }
+  }
+
+  /** A foreground `run` holds attach.lock shared: it removes the container itself after reading the exit code. */
+  private attachedElsewhere(id: string): boolean {
+    const path = join(this.store.runDir(id), 'attach.lock');
+    if (!existsSync(path)) return false;
+    const l = tryLock(path);
+    if (!l) return true;
+    l.release();
+    return false;
+  }
+
+  // ---------- wait / stop / kill ----------
+
+  /** Wait until the container is not running; returns its exit code. */
+  async wait(ref: string, conditions: string[] = ['exited', 'stopped']): Promise<number> {
+    const id = this.store.resolve(ref);
+    const exitDir = this.store.exitDir();
+    mkdirSync(exitDir, { recursive: true });
+    let wake: () => void = () => {};
+    const watcher = watch(exitDir, () => wake());
+    try {
+      for (;;) {
+        const c = this.store.get(id);
+        if (!c) return -1;
+        if (this.reap(c) || !['running', 'paused', 'stopping'].includes(c.state.status)) {
+          const want = conditions.some((x) => x === c.state.status || (x === 'stopped' && c.state.status === 'exited') || (x === 'exited' && c.state.status === 'created' && c.state.startedAt === ''));
+          if (want || conditions.includes('exited')) return c.state.exitCode;
+        }
+        await new Promise<void>((r) => { wake = r; setTimeout(r, 250); });
+      }
+    } finally {
+      watcher.close();
+    }
+  }
+
+  async kill(ref: string, signal: string | number = 'KILL'): Promise<string> {
+    const id = this.store.resolve(ref);
+    const sig = parseSignal(signal);
+    return this.store.withContainer(id, async (c) => {
+      if (this.reap(c)) this.store.writeState(id, c.state);
+      if (c.state.status !== 'running' && c.state.status !== 'paused') {
+        throw new TspodError('STATE_IMPROPER', `can only kill running containers. ${id} is in state ${c.state.status}: container state improper`);
+      }
+      const runtime = await this.runtime(c.config.runtime || undefined);
+      await runtime.kill(id, sig);
+      return id;
+    });
+  }
+
+  /** SIGTERM (the stop signal), wait timeout seconds, then SIGKILL; then clean up. */
+  async stop(ref: string, timeout?: number): Promise<string> {
+    const id = this.store.resolve(ref);
+    let t = 10;
+    let running = false;
+    await this.store.withContainer(id, async (c) => {
+      if (this.reap(c)) this.store.writeState(id, c.state);
+      t = timeout ?? c.config.stopTimeout;
+      c.state.stoppedByUser = true;
+      if (c.state.status === 'running' || c.state.status === 'paused') {
+        running = true;
+        const runtime = await this.runtime(c.config.runtime || undefined);
+        if (c.state.status === 'paused') await runtime.resume(id).catch(() => {});
+        c.state.status = 'stopping';
+        await runtime.kill(id, t === 0 ? 9 : Number(c.config.stopSignal)).catch(() => {});
+      }
+      this.store.writeState(id, c.state);
+    });
+    if (running) {
+      if (!(await this.waitExit(id, t * 1000))) {
+        await this.store.withContainer(id, async (c) => {
+          const runtime = await this.runtime(c.config.runtime || undefined);
+          await runtime.kill(id, 9, true).catch(() => {});
+        });
+        await this.waitExit(id, 30000);
+      }
+      await this.cleanup(id);
+    }
+    return id;
+  }
+
+  /** true when the exit file appeared (or conmon is gone) within ms. */
+  async waitExit(id: string, ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    const file = this.store.exitFile(id);
+    mkdirSync(this.store.exitDir(), { recursive: true });
+    let wake: () => void = () => {};
+    const watcher = watch(this.store.exitDir(), () => wake());
+    try {
+      for (;;) {
+        if (existsSync(file)) return true;
+        const c = this.store.get(id);
+        if (!c || (c.state.conmonPid && !isAlive(c.state.conmonPid))) return true;
+        const left = end - Date.now();
+        if (left <= 0) return false;
+        await new Promise<void>((r) => { wake = r; setTimeout(r, Math.min(left, 200)); });
+      }
+    } finally {
+      watcher.close();
+    }
+  }
+
+  async pause(ref: string, resume: boolean): Promise<string> {
+    const id = this.store.resolve(ref);
+    return this.store.withContainer(id, async (c) => {
+      if (this.reap(c)) this.store.writeState(id, c.state);
+      const want = resume ? 'paused' : 'running';
+      if (c.state.status !== want) {
+        throw new TspodError('STATE_IMPROPER', `"${c.state.status}" is not ${resume ? 'paused' : 'running'}, can't ${resume ? 'unpause' : 'pause'}: container state improper`);
+      }
+      if (this.rootless && !cgroupV2()) throw new TspodError('NO_FREEZER', `${resume ? 'unpause' : 'pause'} is not supported for cgroupv1 rootless containers`);
+      const runtime = await this.runtime(c.config.runtime || undefined);
+      if (resume) await runtime.resume(id);
+      else await runtime.pause(id);
+      c.state.status = resume ? 'running' : 'paused';
+      this.store.writeState(id, c.state);
+      return id;
+    });
+  }
+
+  // ---------- remove ----------
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean; timeout?: number } = {}): Promise<string> {
+    const id = this.store.resolve(ref);
+    let mustStop = false;
+    await this.store.withContainer(id, (c) => {
+      if (this.reap(c)) this.store.writeState(id, c.state);
+      if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'stopping') {
+        if (!opts.force) {
+          throw new TspodError('STATE_IMPROPER', `cannot remove container ${id} as it is ${c.state.status} - running or paused containers cannot be removed without force: container state improper`, { exitCode: 2 });
+        }
+        mustStop = true;
+      }
+    });
+    if (mustStop) await this.stop(id, opts.timeout ?? 0);
+    await this.store.withContainer(id, async (c) => {
+      if (this.reap(c)) this.store.writeState(id, c.state);
+      if (c.state.status === 'running' || c.state.status === 'paused') throw new TspodError('STATE_IMPROPER', `cannot remove container ${id}: it is still running`);
+      await this.teardown(c);
+      const merged = this.rootfsDir(id).merged;
+      unmountOverlay(merged);
+      if (opts.volumes) {
+        for (const m of c.config.mounts) if (m.type === 'volume' && m.name && /^[0-9a-f]{64}$/.test(m.name)) {
+          rmSync(join(this.graphRoot, 'volumes', m.name), { recursive: true, force: true });
+        }
+      }
+      this.store.remove(c.config);
+    });
+    return id;
+  }
+
+  // ---------- exec ----------
+
+  /** Run a process in a running container; resolves with its exit code. Non-TTY: the runtime in the foreground. */
+  async exec(ref: string, o: { cmd: string[]; env?: string[]; user?: string; workdir?: string; tty?: boolean; interactive?: boolean;
+    detach?: boolean; privileged?: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream }): Promise<number> {
+    const c = await this.inspect(ref);
+    const id = c.config.id;
+    if (c.state.status !== 'running') {
+      throw new TspodError('STATE_IMPROPER', `can only create exec sessions on running containers: container state improper`);
+    }
+    const bundle = this.store.bundleDir(id);
+    const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+    const { resolveUser, capabilities, ALL_CAPS } = await import('./spec.ts');
+    const p = spec.process;
+    const proc = { ...p, args: o.cmd, terminal: !!o.tty, env: mergeEnv(p.env ?? [], expandEnvFlags(o.env ?? [], process.env)), cwd: o.workdir ?? p.cwd };
+    if (o.user) {
+      const u = resolveUser(spec.root.path, o.user);
+      proc.user = { uid: u.uid, gid: u.gid, umask: 0o22, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
+    }
+    if (o.privileged) {
+      const caps = o.privileged ? ALL_CAPS : capabilities(c.config);
+      proc.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    }
+    const execDir = join(this.store.runDir(id), 'exec');
+    mkdirSync(execDir, { recursive: true });
+    const procFile = join(execDir, `${process.pid}-${Date.now()}.json`);
+    writeFileSync(procFile, JSON.stringify(proc));
+    const runtime = await this.runtime(c.config.runtime || undefined);
+    const args = [...runtime.globalArgs, 'exec', '--process', procFile];
+    if (o.detach) args.push('--detach');
+    if (o.tty && !o.detach) {
+      // no console socket from Node: let the runtime use our terminal directly
+      args.push('--tty=false');
+      proc.terminal = false;
+      writeFileSync(procFile, JSON.stringify(proc));
+    }
+    args.push(id);
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const child = spawn(runtime.path, args, { stdio: [o.interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+        let errText = '';
+        child.stdout!.pipe(o.stdout as NodeJS.WritableStream, { end: false });
+        child.stderr!.on('data', (d: Buffer) => {
+          const s = String(d);
+          if (/level=error|exec failed|executable file not found/.test(s)) errText += s;
+          else o.stderr.write(d);
+        });
+        if (o.interactive && o.stdin) o.stdin.pipe(child.stdin!);
+        child.on('error', reject);
+        child.on('close', (code) => {
+          if (o.interactive && o.stdin) o.stdin.unpipe(child.stdin!);
+          if (errText) {
+            const e = startError(runtime.name, errText);
+            if (e.exitCode === EXIT_NOT_FOUND || e.exitCode === EXIT_CANNOT_INVOKE) return reject(e);
+            if (code === 255 || code === 1) return reject(e);
+          }
+          resolve(code ?? 255);
+        });
+      });
+    } finally {
+      rmSync(procFile, { force: true });
+    }
+  }
+}
+
+export function copyFile(src: string, dst: string): void {
+  copyFileSync(src, dst);
+}

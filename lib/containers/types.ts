@@ -1,0 +1,91 @@
+// The two files each container has under ${graphRoot}/containers/<id>/: config.json (written once at
+// create; other parts such as `rmi` read id/names/imageId) and state.json (rewritten atomically under
+// the container lock on every state change).
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopping' | 'exited';
+
+export interface MountSpec {
+  type: 'bind' | 'volume' | 'tmpfs';
+  source?: string;
+  destination: string;
+  options: string[];
+  /** Named volume, when type is volume. */
+  name?: string;
+}
+
+export interface PortMapping { hostIp?: string; hostPort: number; containerPort: number; protocol: string }
+
+export interface ContainerConfig {
+  id: string;
+  names: string[];
+  imageId: string;
+  imageName: string;
+  created: string;
+  /** The final process args, and how they were made. */
+  command: string[];
+  entrypoint: string[];
+  cmd: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  hostname: string;
+  tty: boolean;
+  interactive: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  stopSignal: string;
+  stopTimeout: number;
+  autoRemove: boolean;
+  restartPolicy: string;
+  restartRetries?: number;
+  init: boolean;
+  readOnly: boolean;
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  ulimits: string[];
+  memory?: number;
+  cpus?: number;
+  mounts: MountSpec[];
+  network: string;
+  ports: PortMapping[];
+  logDriver: string;
+  logPath: string;
+  rootless: boolean;
+  runtime: string;
+  /** The command line that created it (podman's CreateCommand). */
+  createCommand: string[];
+  /** Image layer diffIDs bottom->top, kept so the rootfs can be mounted without the image store. */
+  layers: string[];
+  layerDirs: string[];
+}
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  conmonPid: number;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  /** Whether the rootfs overlay is mounted. */
+  mounted: boolean;
+  /** Whether the runtime knows the container (created and not deleted). */
+  runtimeCreated: boolean;
+  restartCount: number;
+  stoppedByUser: boolean;
+  error?: string;
+  network?: unknown;
+}
+
+export interface Container {
+  config: ContainerConfig;
+  state: ContainerState;
+}
+
+export function initialState(): ContainerState {
+  return {
+    status: 'created', pid: 0, conmonPid: 0, exitCode: 0, startedAt: '', finishedAt: '',
+    mounted: false, runtimeCreated: false, restartCount: 0, stoppedByUser: false,
+  };
+}

@@ -1,0 +1,92 @@
+// Typed objects of the OCI runtime-spec (config.md, config-linux.md), the subset tspod writes.
+
+export interface User {
+  uid: number;
+  gid: number;
+  umask?: number;
+  additionalGids?: number[];
+}
+
+export interface Capabilities {
+  bounding?: string[];
+  effective?: string[];
+  inheritable?: string[];
+  permitted?: string[];
+  ambient?: string[];
+}
+
+export interface Rlimit {
+  type: string;
+  hard: number;
+  soft: number;
+}
+
+export interface Process {
+  terminal?: boolean;
+  consoleSize?: { height: number; width: number };
+  user: User;
+  args: string[];
+  env?: string[];
+  cwd: string;
+  capabilities?: Capabilities;
+  rlimits?: Rlimit[];
+  noNewPrivileges?: boolean;
+  oomScoreAdj?: number;
+}
+
+export interface Mount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: string[];
+}
+
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+export interface Namespace {
+  type: 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup';
+  path?: string;
+}
+
+export interface LinuxResources {
+  devices?: { allow: boolean; type?: string; major?: number; minor?: number; access?: string }[];
+  memory?: { limit?: number; swap?: number };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
+  pids?: { limit: number };
+}
+
+export interface Linux {
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
+  sysctl?: Record<string, string>;
+  resources?: LinuxResources;
+  cgroupsPath?: string;
+  namespaces: Namespace[];
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  seccomp?: unknown;
+}
+
+export interface Spec {
+  ociVersion: string;
+  process: Process;
+  root: { path: string; readonly?: boolean };
+  hostname?: string;
+  mounts: Mount[];
+  annotations?: Record<string, string>;
+  linux: Linux;
+}
+
+/** The runtime's `state` output (runtime.md#state). */
+export interface RuntimeState {
+  ociVersion: string;
+  id: string;
+  status: 'creating' | 'created' | 'running' | 'stopped' | 'paused';
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}

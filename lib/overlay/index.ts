@@ -1,0 +1,86 @@
+// The container rootfs: kernel overlayfs over the image's layer directories (top first) plus a
+// per-container upper and work dir; fuse-overlayfs where the kernel refuses. Lower dirs are named by
+// short symlinks (the containers/storage "l/" idea) and the mount is made from inside that link dir,
+// so long layer chains fit in the one page of mount options.
+// Mounts are made with mount(2) in this process: Node was exec'd inside the right mount namespace by
+// the launcher, and never switches namespaces itself.
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readlinkSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { TspodError, errorMessage } from '../errors.ts';
+import { MNT_DETACH, mount, umount } from '../native/libc.ts';
+
+export interface OverlayLayout {
+  /** Layer directories, top (newest) first. */
+  lowerDirs: string[];
+  upper: string;
+  work: string;
+  merged: string;
+  /** Directory for the short lower-dir links. */
+  linkDir: string;
+  rootless: boolean;
+}
+
+/** A stable short name for a layer dir, as a symlink in linkDir. */
+export function shortLink(linkDir: string, target: string): string {
+  const name = createHash('sha256').update(target).digest('hex').slice(0, 20);
+  const link = join(linkDir, name);
+  try {
+    if (readlinkSync(link) === target) return name;
+  } catch { /* create it */ }
+  mkdirSync(linkDir, { recursive: true });
+  const tmp = `${link}.${process.pid}`;
+  symlinkSync(target, tmp);
+  renameSync(tmp, link);
+  return name;
+}
+
+export function isMounted(path: string): boolean {
+  const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  const esc = path.replace(/[ \t\n\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
+  return mountinfo.split('\n').some((l) => l.split(' ')[4] === esc);
+}
+
+function options(lower: string, o: OverlayLayout, fuse: boolean): string {
+  let s = `lowerdir=${lower},upperdir=${o.upper},workdir=${o.work}`;
+  if (o.rootless && !fuse) s += ',userxattr';
+  return s;
+}
+
+/** Mount the rootfs at o.merged (idempotent). */
+export async function mountOverlay(o: OverlayLayout): Promise<void> {
+  for (const d of [o.upper, o.work, o.merged]) mkdirSync(d, { recursive: true });
+  if (isMounted(o.merged)) return;
+  if (o.lowerDirs.length === 0) throw new TspodError('OVERLAY', 'mounting rootfs: the image has no layers');
+  const lower = o.lowerDirs.map((d) => shortLink(o.linkDir, d)).join(':');
+  const cwd = process.cwd();
+  let kernelError: unknown;
+  try {
+    process.chdir(o.linkDir); // relative lowerdir entries resolve against the caller's cwd
+    mount('overlay', o.merged, 'overlay', 0, options(lower, o, false));
+    return;
+  } catch (err) {
+    kernelError = err;
+  } finally {
+    process.chdir(cwd);
+  }
+  const fuse = ['/usr/bin/fuse-overlayfs', '/usr/local/bin/fuse-overlayfs'].find((p) => existsSync(p));
+  if (!fuse || !existsSync('/dev/fuse')) throw new TspodError('OVERLAY', `mounting rootfs with overlay: ${errorMessage(kernelError)}`);
+  const absLower = o.lowerDirs.map((d) => join(o.linkDir, shortLink(o.linkDir, d))).join(':');
+  await new Promise<void>((resolve, reject) => {
+    execFile(fuse, ['-o', options(absLower, o, true), o.merged], (err, _out, stderr) => {
+      if (err) reject(new TspodError('OVERLAY', `mounting rootfs: kernel overlay: ${errorMessage(kernelError)}; fuse-overlayfs: ${String(stderr).trim() || err.message}`));
+      else resolve();
+    });
+  });
+}
+
+export function unmountOverlay(merged: string): void {
+  if (!isMounted(merged)) return;
+  try {
+    umount(merged);
+  } catch {
+    umount(merged, MNT_DETACH);
+  }
+}
