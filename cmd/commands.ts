@@ -5,13 +5,14 @@ import { versionCommand } from './system/version.ts';
 import { unshareCommand } from './system/unshare.ts';
 import { skopeoGroup } from './skopeo/group.ts';
 import { containerGroup, containerTopLevelCommands } from './container/group.ts';
+import { imageGroup, imageTopLevelCommands } from './image/group.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
 export function topLevelCommands(): CommandModule<any>[] {
-  return [versionCommand(), unshareCommand(), ...containerTopLevelCommands()];
+  return [versionCommand(), unshareCommand(), ...containerTopLevelCommands(), ...imageTopLevelCommands()];
 }
 
 /** Groups (tspod image ls, tspod container ps, ...). */
 export function commandGroups(): CommandGroup[] {
-  return [skopeoGroup(), containerGroup()];
+  return [skopeoGroup(), containerGroup(), imageGroup()];
 }

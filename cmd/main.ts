@@ -34,7 +34,7 @@ export function createCli(args: string[], io: Io, setExit: (code: number) => voi
   let y = yargs(args)
     .scriptName('tspod')
     .usage('Manage pods, containers and images\n\nUsage: tspod [options] <command>')
-    .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false })
+    .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false, 'boolean-negation': false })
     .strictCommands()
     .strictOptions()
     .help('help')

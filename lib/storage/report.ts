@@ -1,0 +1,229 @@
+// What the image verbs show: podman's inspect object, history rows, list filters. Pure functions over the
+// store's records, so commands stay thin.
+import { join } from 'node:path';
+import { TspodError } from '../errors.ts';
+import type { HistoryEntry, ImageConfig, Manifest } from '../oci/types.ts';
+import { parseReference } from '../reference/parse.ts';
+import type { ImageRecord, Store } from './index.ts';
+
+/** Repository and tag of a stored name; "<none>" where absent (a name@digest has no tag). */
+export function repoTag(name: string): { repository: string; tag: string } {
+  try {
+    const r = parseReference(name);
+    return { repository: r.name, tag: r.tag ?? '<none>' };
+  } catch {
+    return { repository: name, tag: '<none>' };
+  }
+}
+
+/** Image size as podman reports it: the uncompressed layers plus the config. */
+export function imageSize(store: Store, rec: ImageRecord): number {
+  let size = rec.size;
+  try {
+    size += store.imageConfigBytes(rec.id).length;
+  } catch {
+    /* config unreadable: layers only */
+  }
+  return size;
+}
+
+export function repoDigests(rec: ImageRecord): string[] {
+  const repos = [...new Set(rec.names.map((n) => repoTag(n).repository))].sort();
+  const out: string[] = [];
+  for (const r of repos) for (const d of rec.digests) out.push(`${r}@${d}`);
+  return [...new Set(out)];
+}
+
+export function repoTags(rec: ImageRecord): string[] {
+  return rec.names.filter((n) => repoTag(n).tag !== '<none>');
+}
+
+/** podman image inspect's object. */
+export async function inspectImage(store: Store, rec: ImageRecord): Promise<Record<string, unknown>> {
+  const config = await store.imageConfig(rec.id);
+  let manifest: Manifest | undefined;
+  try {
+    manifest = JSON.parse((await store.imageManifest(rec.id)).bytes.toString('utf8'));
+  } catch {
+    manifest = undefined;
+  }
+  const size = imageSize(store, rec);
+  const dirs = rec.layers.map((l) => store.layerDir(l));
+  const data: Record<string, string> = {};
+  if (dirs.length > 1) data.LowerDir = dirs.slice(0, -1).reverse().join(':');
+  if (dirs.length) {
+    data.UpperDir = dirs[dirs.length - 1];
+    data.WorkDir = join(dirs[dirs.length - 1], '..', 'work');
+  }
+  const cfg = config as ImageConfig & { docker_version?: string; comment?: string };
+  const out: Record<string, unknown> = {
+    Id: rec.id,
+    Digest: rec.digest,
+    RepoTags: repoTags(rec),
+    RepoDigests: repoDigests(rec),
+    Parent: '',
+    Comment: cfg.comment ?? cfg.history?.[0]?.comment ?? '',
+    Created: cfg.created ?? rec.created,
+    Config: cfg.config ?? {},
+    Version: cfg.docker_version ?? '',
+    Author: cfg.author ?? '',
+    Architecture: cfg.architecture,
+    Os: cfg.os,
+    Size: size,
+    VirtualSize: size,
+    GraphDriver: { Name: 'overlay', Data: data },
+    RootFS: { Type: 'layers', Layers: rec.layers },
+    Labels: cfg.config?.Labels ?? null,
+    Annotations: manifest?.annotations ?? {},
+    ManifestType: rec.manifestMediaType,
+    User: cfg.config?.User ?? '',
+    History: cfg.history ?? [],
+    NamesHistory: rec.namesHistory,
+  };
+  if (cfg.variant) out.Variant = cfg.variant;
+  return out;
+}
+
+export interface HistoryRow {
+  id: string;
+  created: string;
+  createdBy: string;
+  size: number;
+  comment: string;
+  tags: string[];
+}
+
+/** podman history: newest first; the top row carries the image ID, the others "<missing>". */
+export async function imageHistory(store: Store, rec: ImageRecord): Promise<HistoryRow[]> {
+  const config = await store.imageConfig(rec.id);
+  const hist: HistoryEntry[] = config.history?.length ? config.history : rec.layers.map(() => ({ created: rec.created }));
+  let layer = 0;
+  const rows: HistoryRow[] = hist.map((h) => {
+    let size = 0;
+    if (!h.empty_layer && layer < rec.layers.length) size = store.layerInfo(rec.layers[layer++])?.uncompressedSize ?? 0;
+    return { id: '<missing>', created: h.created ?? '', createdBy: h.created_by ?? '', size, comment: h.comment ?? '', tags: [] };
+  });
+  rows.reverse();
+  if (rows.length) {
+    rows[0].id = rec.id;
+    rows[0].tags = rec.names;
+  }
+  return rows;
+}
+
+// ---- filters (podman images --filter / image prune --filter) ----
+
+export interface FilterContext {
+  store: Store;
+  images: ImageRecord[];
+  containersOf: (id: string) => number;
+  config: (id: string) => Promise<ImageConfig>;
+}
+
+type Predicate = (rec: ImageRecord) => Promise<boolean>;
+
+function globToRegExp(glob: string): RegExp {
+  const re = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${re}$`);
+}
+
+/** Whether a stored name matches a reference filter value (glob), as podman: full, repository or short. */
+export function referenceMatches(name: string, pattern: string): boolean {
+  const { repository, tag } = repoTag(name);
+  const re = globToRegExp(pattern);
+  const forms = [name, repository];
+  // familiar forms: docker.io/library/busybox -> busybox, and any path suffix of the repository
+  const parts = repository.split('/');
+  for (let i = 1; i < parts.length; i++) forms.push(parts.slice(i).join('/'));
+  const withTags = forms.flatMap((f) => (tag !== '<none>' && f !== name ? [f, `${f}:${tag}`] : [f]));
+  return withTags.some((f) => re.test(f));
+}
+
+/** Compile --filter values into one predicate (different keys AND, repeated reference/label keys as podman). */
+export async function compileFilters(filters: string[], ctx: FilterContext): Promise<Predicate> {
+  const preds: Predicate[] = [];
+  const references: string[] = [];
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    const key = eq < 0 ? f : f.slice(0, eq);
+    const value = eq < 0 ? '' : f.slice(eq + 1);
+    switch (key) {
+      case 'dangling': {
+        const want = parseBool(key, value);
+        preds.push(async (r) => (r.names.length === 0) === want);
+        break;
+      }
+      case 'before':
+      case 'since': {
+        const { findImageIn } = await import('./lookup.ts');
+        const ref = findImageIn(ctx.images, value);
+        if (!ref) throw new TspodError('NO_SUCH_IMAGE', `${value}: image not known`);
+        const t = Date.parse(ref.created);
+        preds.push(async (r) => (key === 'before' ? Date.parse(r.created) < t : Date.parse(r.created) > t));
+        break;
+      }
+      case 'until': {
+        const t = parseUntil(value);
+        preds.push(async (r) => Date.parse(r.created) < t);
+        break;
+      }
+      case 'label': {
+        const i = value.indexOf('=');
+        const k = i < 0 ? value : value.slice(0, i);
+        const v = i < 0 ? undefined : value.slice(i + 1);
+        preds.push(async (r) => {
+          const labels = (await ctx.config(r.id)).config?.Labels ?? {};
+          return Object.hasOwn(labels, k) && (v === undefined || labels[k] === v);
+        });
+        break;
+      }
+      case 'reference':
+        references.push(value);
+        break;
+      case 'id':
+        preds.push(async (r) => r.id.startsWith(value.replace(/^sha256:/, '')));
+        break;
+      case 'digest':
+        preds.push(async (r) => r.digests.includes(value));
+        break;
+      case 'containers': {
+        const want = parseBool(key, value);
+        preds.push(async (r) => (ctx.containersOf(r.id) > 0) === want);
+        break;
+      }
+      case 'readonly':
+        preds.push(async () => !parseBool(key, value));
+        break;
+      case 'intermediate':
+        preds.push(async () => !parseBool(key, value));
+        break;
+      default:
+        throw new TspodError('INVALID_FILTER', `${key} is an invalid filter`);
+    }
+  }
+  if (references.length) preds.push(async (r) => r.names.some((n) => references.some((p) => referenceMatches(n, p))));
+  return async (rec) => {
+    for (const p of preds) if (!(await p(rec))) return false;
+    return true;
+  };
+}
+
+function parseBool(key: string, value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new TspodError('INVALID_FILTER', `invalid filter "${key}=${value}": expected true or false`);
+}
+
+/** until=: a timestamp (RFC 3339 or unix seconds) or a duration before now ("10m", "2h30m", "24h"). */
+function parseUntil(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const dur = /^((?:\d+(?:\.\d+)?(?:h|m|s|ms))+)$/.exec(v);
+  if (dur) {
+    let ms = 0;
+    for (const [, n, u] of v.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) ms += Number(n) * ({ h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as Record<string, number>)[u];
+    return Date.now() - ms;
+  }
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new TspodError('INVALID_FILTER', `invalid until filter value "${v}"`);
+  return t;
+}
