@@ -129,7 +129,7 @@ main (int argc, char **argv)
       return errno == ENOENT ? 127 : 126;
     }
 
-  setenv ("_TSPOD_LAUNCHER", exe, 1);
+  setenv ("_TSPOD_SELF", exe, 1);
   nargv = calloc ((size_t) argc + 2, sizeof (char *));
   if (nargv == NULL)
     abort ();
