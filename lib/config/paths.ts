@@ -1,9 +1,10 @@
 // Where tspod keeps its state. Same defaults as podman's containers/storage, with tspod's own name:
 // rootful /var/lib/tspod + /run/tspod, rootless $XDG_DATA_HOME/tspod + $XDG_RUNTIME_DIR/tspod.
-// --root/--runroot override; storage.conf (lib/config/storage.ts) may too.
+// --root/--runroot override; tspod's storage.conf may too (lib/config/storage.ts).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { rootlessUid } from '../rootless/index.ts';
+import { loadStorageConf } from './storage.ts';
 
 export interface StoragePaths {
   /** Images, layers, containers metadata (podman's graphroot). */
@@ -36,7 +37,18 @@ export function defaultStoragePaths(): StoragePaths {
   return { graphRoot: join(dataHome(), 'tspod'), runRoot: join(runtimeDir(), 'tspod'), driver: 'overlay' };
 }
 
+/**
+ * The store's paths: --root/--runroot/--storage-driver, else tspod's storage.conf, else (driver only)
+ * podman's storage.conf, else the defaults. See lib/config/storage.ts for why podman's graphroot is
+ * never used.
+ */
 export function storagePaths(opts: { root?: string; runroot?: string; storageDriver?: string } = {}): StoragePaths {
   const d = defaultStoragePaths();
-  return { graphRoot: opts.root ?? d.graphRoot, runRoot: opts.runroot ?? d.runRoot, driver: opts.storageDriver ?? d.driver };
+  const conf = loadStorageConf();
+  const confRoot = rootlessUid() !== undefined ? conf.rootlessStoragePath ?? conf.graphroot : conf.graphroot;
+  return {
+    graphRoot: opts.root ?? confRoot ?? d.graphRoot,
+    runRoot: opts.runroot ?? conf.runroot ?? d.runRoot,
+    driver: opts.storageDriver ?? conf.driver ?? d.driver,
+  };
 }
