@@ -90,6 +90,8 @@ export function parseJsonWithPositions(text: string): PositionedJson {
         if (text[i] !== ':') fail(`expected ':' after key, found ${describe()}`);
         i++;
         obj[key] = value(path + '\u0000' + key);
+        // Point at the key, where a reader looks for the field a message names.
+        positions.set(path + '\u0000' + key, keyAt);
         ws();
         if (text[i] === ',') {
           i++;
