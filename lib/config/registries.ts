@@ -206,7 +206,7 @@ export function loadRegistriesConfig(ctx: SystemContext = {}): RegistriesConfig 
   const hit = cache.get(key);
   if (hit) return hit;
   const conf: RegistriesConfig = {
-    registries: [], unqualifiedSearchRegistries: [], unqualifiedSearchRegistriesOrigin: '', shortNameMode: 'enforcing',
+    registries: [], unqualifiedSearchRegistries: [], unqualifiedSearchRegistriesOrigin: '', shortNameMode: 'permissive',
     credentialHelpers: ['containers-auth.json'], aliases: new Map(), files: [],
   };
   const regs = new Map<string, RegistryEntry>();
