@@ -36,7 +36,7 @@ export function historyCommand(): CommandModule<HistoryOptions> {
       }
       if (opts.format === 'json') {
         const json = rows.map((r) => ({
-          id: r.id, created: r.created, CreatedBy: r.createdBy, size: r.size, comment: r.comment, ...(r.tags.length ? { tags: r.tags } : {}),
+          id: r.id, created: r.created, CreatedBy: r.createdBy, size: r.size, comment: r.comment,
           Created: rfc3339Seconds(r.created),
         }));
         io.stdout.write(JSON.stringify(json) + '\n');

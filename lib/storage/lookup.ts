@@ -19,6 +19,7 @@ export function findImageIn(images: ImageRecord[], input: string): ImageRecord |
     if (exact) return exact;
     const byPrefix = images.filter((r) => r.id.startsWith(s));
     if (byPrefix.length === 1) return byPrefix[0];
+    if (s.length === 64) return undefined;
   }
   let ref: NamedReference;
   try {
