@@ -19,8 +19,8 @@ export interface GpgKey {
 export function makeGpgKey(name = 'tspod test'): GpgKey {
   const home = mkdtempSync(join(tmpdir(), 'tg-'));
   const env = { ...process.env, GNUPGHOME: home };
-  execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <test@tspod.invalid>`, 'default', 'default', 'never'], { env, stdio: 'ignore' });
-  const colons = execFileSync('gpg', ['--batch', '--with-colons', '--fingerprint'], { env, encoding: 'utf8' });
+  execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <test@tspod.invalid>`, 'ed25519', 'sign', 'never'], { env, stdio: 'ignore' });
+  const colons = execFileSync('gpg', ['--batch', '--with-colons', '--fingerprint'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(colons)![1];
   const publicKey = execFileSync('gpg', ['--batch', '--export', '--armor', fingerprint], { env });
   const publicKeyPath = join(home, 'pub.asc');
