@@ -8,7 +8,7 @@ export function cleanupCommand(): CommandModule<CleanupOptions> {
   return {
     command: 'cleanup [names..]',
     describe: 'Clean up network and mountpoints of one or more containers',
-    builder: (y) => y.option('rm', { type: 'boolean', describe: 'After cleanup, remove the container entirely' }),
+    builder: (y) => y.positional('names', { type: 'string', array: true }).option('rm', { type: 'boolean', describe: 'After cleanup, remove the container entirely' }),
     handler: async (o) => {
       const engine = await openEngine(o);
       for (const n of o.names ?? []) await engine.cleanup(n, { rm: o.rm });

@@ -5,7 +5,7 @@ export function existsCommand(): CommandModule<{ name: string }> {
   return {
     command: 'exists <name>',
     describe: 'Check if a container exists in local storage',
-    builder: (y) => y,
+    builder: (y) => y.positional('name', { type: 'string' }),
     handler: async (o) => {
       const engine = await openEngine(o);
       try {

@@ -97,7 +97,7 @@ function inspectLike(kind: 'container' | 'all'): CommandModule<InspectOptions> {
     command: 'inspect [names..]',
     describe: kind === 'container' ? 'Display the configuration of a container' : 'Display the configuration of object denoted by ID',
     builder: (y) => {
-      y = y.option('format', { alias: 'f', type: 'string', describe: 'Format the output to a Go template or json' })
+      y = y.positional('names', { type: 'string', array: true }).option('format', { alias: 'f', type: 'string', describe: 'Format the output to a Go template or json' })
         .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' })
         .option('size', { alias: 's', type: 'boolean', describe: 'Display total file size' });
       if (kind === 'all') y = y.option('type', { alias: 't', type: 'string', default: 'all', describe: 'Specify inspect-object type ("image", "container" or "all")' });

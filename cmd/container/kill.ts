@@ -8,7 +8,7 @@ export function killCommand(): CommandModule<KillOptions> {
   return {
     command: 'kill [names..]',
     describe: 'Kill one or more running containers with a specific signal',
-    builder: (y) => y
+    builder: (y) => y.positional('names', { type: 'string', array: true })
       .option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal to send to the container' })
       .option('all', { alias: 'a', type: 'boolean', describe: 'Signal all running containers' })
       .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' }),

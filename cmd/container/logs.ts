@@ -18,7 +18,7 @@ export function logsCommand(): CommandModule<LogsOptions> {
   return {
     command: 'logs [names..]',
     describe: 'Fetch the logs of one or more containers',
-    builder: (y) => y
+    builder: (y) => y.positional('names', { type: 'string', array: true })
       .option('follow', { alias: 'f', type: 'boolean', describe: 'Follow log output' })
       .option('tail', { type: 'number', describe: 'Output the specified number of LINES at the end of the logs', default: -1 })
       .option('since', { type: 'string', describe: 'Show logs since TIMESTAMP' })

@@ -9,7 +9,7 @@ function pauseLike(verb: 'pause' | 'unpause'): CommandModule<PauseOptions> {
   return {
     command: `${verb} [names..]`,
     describe: resume ? 'Unpause the processes in one or more containers' : 'Pause all the processes in one or more containers',
-    builder: (y) => y
+    builder: (y) => y.positional('names', { type: 'string', array: true })
       .option('all', { alias: 'a', type: 'boolean', describe: `${resume ? 'Unpause' : 'Pause'} all containers` })
       .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' }),
     handler: async (o, io) => {

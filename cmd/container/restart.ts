@@ -8,7 +8,7 @@ export function restartCommand(): CommandModule<RestartOptions> {
   return {
     command: 'restart [names..]',
     describe: 'Restart one or more containers',
-    builder: (y) => y
+    builder: (y) => y.positional('names', { type: 'string', array: true })
       .option('time', { alias: 't', type: 'number', describe: 'Seconds to wait for stop before killing the container' })
       .option('all', { alias: 'a', type: 'boolean', describe: 'Restart all non-running containers' })
       .option('running', { type: 'boolean', describe: 'Restart only running containers' })

@@ -9,7 +9,7 @@ export function rmCommand(): CommandModule<RmOptions> {
     command: 'rm [names..]',
     aliases: ['remove'],
     describe: 'Remove one or more containers',
-    builder: (y) => y
+    builder: (y) => y.positional('names', { type: 'string', array: true })
       .option('force', { alias: 'f', type: 'boolean', describe: 'Force removal of a running or unusable container' })
       .option('volumes', { alias: 'v', type: 'boolean', describe: 'Remove anonymous volumes associated with the container' })
       .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all containers' })

@@ -10,7 +10,7 @@ export function startCommand(): CommandModule<StartOptions> {
   return {
     command: 'start [names..]',
     describe: 'Start one or more containers',
-    builder: (y) => y
+    builder: (y) => y.positional('names', { type: 'string', array: true })
       .option('attach', { alias: 'a', type: 'boolean', describe: 'Attach container\'s STDOUT and STDERR' })
       .option('interactive', { alias: 'i', type: 'boolean', describe: 'Make STDIN available to the contained process' })
       .option('all', { type: 'boolean', describe: 'Start all containers regardless of their state or configuration' })

@@ -8,7 +8,7 @@ export function stopCommand(): CommandModule<StopOptions> {
   return {
     command: 'stop [names..]',
     describe: 'Stop one or more containers',
-    builder: (y) => y
+    builder: (y) => y.positional('names', { type: 'string', array: true })
       .option('time', { alias: 't', type: 'number', describe: 'Seconds to wait for stop before killing the container' })
       .option('all', { alias: 'a', type: 'boolean', describe: 'Stop all running containers' })
       .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' })

@@ -8,7 +8,7 @@ export function waitCommand(): CommandModule<WaitOptions> {
   return {
     command: 'wait [names..]',
     describe: 'Block on one or more containers',
-    builder: (y) => y
+    builder: (y) => y.positional('names', { type: 'string', array: true })
       .option('condition', { type: 'string', array: true, describe: 'Condition to wait on', default: ['stopped'] })
       .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' })
       .option('ignore', { type: 'boolean', describe: 'Ignore if a container does not exist' }),

@@ -75,7 +75,9 @@ export async function relay(fd: number, s: AttachStreams): Promise<AttachResult>
   const keys = s.detachKeys ?? [];
   if (s.stdin) {
     let matched = 0;
-    const onData = async (chunk: Buffer) => {
+    // writes go through the threadpool: keep them ordered, and shut down only after the last one
+    let pending: Promise<void> = Promise.resolve();
+    const onData = (chunk: Buffer) => {
       if (closed) return;
       if (keys.length) {
         for (const b of chunk) {
@@ -88,11 +90,11 @@ export async function relay(fd: number, s: AttachStreams): Promise<AttachResult>
           }
         }
       }
-      try { await writeAll(fd, chunk); } catch { /* container gone */ }
+      pending = pending.then(() => (closed ? undefined : writeAll(fd, chunk))).catch(() => { /* container gone */ });
     };
     s.stdin.on('data', onData);
     s.stdin.on('end', () => {
-      if (!closed) lib().shutdown(fd, SHUT_WR);
+      pending = pending.then(() => { if (!closed) lib().shutdown(fd, SHUT_WR); });
     });
   }
   const buf = Buffer.alloc(8193 + 1);

@@ -703,7 +703,7 @@ export class ContainerEngine {
     }
     const bundle = this.store.bundleDir(id);
     const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
-    const { resolveUser, capabilities, ALL_CAPS } = await import('./spec.ts');
+    const { resolveUser, boundingCaps } = await import('./spec.ts');
     const p = spec.process;
     const proc = { ...p, args: o.cmd, terminal: !!o.tty, env: mergeEnv(p.env ?? [], expandEnvFlags(o.env ?? [], process.env)), cwd: o.workdir ?? p.cwd };
     if (o.user) {
@@ -711,7 +711,7 @@ export class ContainerEngine {
       proc.user = { uid: u.uid, gid: u.gid, umask: 0o22, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
     }
     if (o.privileged) {
-      const caps = o.privileged ? ALL_CAPS : capabilities(c.config);
+      const caps = boundingCaps();
       proc.capabilities = { bounding: caps, effective: caps, permitted: caps };
     }
     const execDir = join(this.store.runDir(id), 'exec');

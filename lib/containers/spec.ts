@@ -179,10 +179,23 @@ export function normalizeCap(c: string): string {
   return u === 'ALL' ? u : u.startsWith('CAP_') ? u : `CAP_${u}`;
 }
 
+/** The capabilities this process may hand on (its bounding set): "all" for --privileged means these. */
+export function boundingCaps(): string[] {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) {
+      const mask = BigInt('0x' + m[1]);
+      return ALL_CAPS.filter((_, i) => (mask >> BigInt(i)) & 1n);
+    }
+  } catch { /* no /proc */ }
+  return [...ALL_CAPS];
+}
+
 export function capabilities(c: Pick<ContainerConfig, 'privileged' | 'capAdd' | 'capDrop'>): string[] {
-  let caps = c.privileged ? [...ALL_CAPS] : [...DEFAULT_CAPS];
+  const all = boundingCaps();
+  let caps = c.privileged ? all : DEFAULT_CAPS.filter((x) => all.includes(x));
   const add = c.capAdd.map(normalizeCap), drop = c.capDrop.map(normalizeCap);
-  if (add.includes('ALL')) caps = [...ALL_CAPS];
+  if (add.includes('ALL')) caps = [...all];
   for (const a of add) if (a !== 'ALL' && !caps.includes(a)) {
     if (!ALL_CAPS.includes(a)) throw new TspodError('INVALID_CAP', `unknown capability "${a}": invalid argument`);
     caps.push(a);
