@@ -6,6 +6,7 @@ import { unshareCommand } from './system/unshare.ts';
 import { skopeoGroup } from './skopeo/group.ts';
 import { containerGroup, containerTopLevelCommands } from './container/group.ts';
 import { imageGroup, imageTopLevelCommands } from './image/group.ts';
+import { manifestGroup } from './manifest/group.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
 export function topLevelCommands(): CommandModule<any>[] {
@@ -14,5 +15,5 @@ export function topLevelCommands(): CommandModule<any>[] {
 
 /** Groups (tspod image ls, tspod container ps, ...). */
 export function commandGroups(): CommandGroup[] {
-  return [skopeoGroup(), containerGroup(), imageGroup()];
+  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup()];
 }

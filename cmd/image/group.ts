@@ -9,13 +9,14 @@ import { inspectCommand } from './inspect.ts';
 import { historyCommand } from './history.ts';
 import { existsCommand } from './exists.ts';
 import { pruneCommand } from './prune.ts';
+import { transferCommands } from './transfer-commands.ts';
 
 export function imageSubcommands(): CommandModule<any>[] {
-  return [listCommand('ls'), tagCommand(), untagCommand(), rmCommand('rm'), inspectCommand(), historyCommand(), existsCommand(), pruneCommand()];
+  return [listCommand('ls'), tagCommand(), untagCommand(), rmCommand('rm'), inspectCommand(), historyCommand(), existsCommand(), pruneCommand(), ...transferCommands()];
 }
 
 export function imageTopLevelCommands(): CommandModule<any>[] {
-  return [listCommand('images'), tagCommand(), untagCommand(), rmCommand('rmi'), historyCommand()];
+  return [listCommand('images'), tagCommand(), untagCommand(), rmCommand('rmi'), historyCommand(), ...transferCommands()];
 }
 
 export function imageGroup(): CommandGroup {

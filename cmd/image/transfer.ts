@@ -1,5 +1,6 @@
 // Shared by pull/push/save/load and manifest inspect: podman's registry flags turned into a
 // SystemContext, the policy, and the containers-storage reference for the global options.
+import { Writable } from 'node:stream';
 import type { Argv } from 'yargs';
 import { TspodError } from '../../lib/errors.ts';
 import type { ImageReference, SystemContext } from '../../lib/transports/types.ts';
@@ -70,7 +71,6 @@ export async function storageReference(nameOrId: string): Promise<ImageReference
 
 /** A writer that drops some progress lines (podman save/load print a subset of copy's lines). */
 export function filteredWriter(out: NodeJS.WritableStream, drop: RegExp): NodeJS.WritableStream {
-  const { Writable } = require('node:stream') as typeof import('node:stream');
   return new Writable({
     write(chunk, _enc, cb) {
       const text = String(chunk).split('\n').filter((l) => l === '' || !drop.test(l)).join('\n');

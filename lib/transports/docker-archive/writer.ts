@@ -63,7 +63,9 @@ export class DockerArchiveWriter {
   }
 
   private async writeTar(out: NodeJS.WritableStream): Promise<void> {
-    const { pack: makePack } = await import('tar-stream');
+    const ts = await import('tar-stream');
+    // a CommonJS module: bundled, its exports sit on .default
+    const makePack = ts.pack ?? (ts as unknown as { default: typeof ts }).default.pack;
     const pack = makePack();
     const done = pipeline(pack, out as any);
     const header = (name: string, size: number) => ({ name, size, mode: 0o444, mtime: new Date(0), uid: 0, gid: 0 });

@@ -29,7 +29,9 @@ export async function openOciArchiveSource(ref: OciArchiveReference, ctx: System
 
 /** Write the directory `root` as a tar to `out` (entries in a stable order, mtime 0). */
 export async function tarDirectory(root: string, out: NodeJS.WritableStream): Promise<void> {
-  const { pack: makePack } = await import('tar-stream');
+  const ts = await import('tar-stream');
+  // a CommonJS module: bundled, its exports sit on .default
+  const makePack = ts.pack ?? (ts as unknown as { default: typeof ts }).default.pack;
   const pack = makePack();
   const done = pipeline(pack, out as any);
   const walk = async (rel: string): Promise<void> => {
