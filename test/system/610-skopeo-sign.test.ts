@@ -4,12 +4,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { makeGpgKey, type GpgKey } from '../helpers/gpg.ts';
+import { makeDirImage } from '../helpers/dir-image.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'dist/tspod.js');
@@ -43,29 +44,6 @@ function skopeo(args: string[], env: NodeJS.ProcessEnv = process.env): Result {
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-/** A one-layer image in skopeo's dir: format. */
-function makeImage(path: string): void {
-  const rootfs = join(dir, 'rootfs');
-  mkdirSync(rootfs, { recursive: true });
-  writeFileSync(join(rootfs, 'hello'), `hello ${Math.random()}\n`);
-  const layer = execFileSync('sh', ['-c', `tar --numeric-owner --owner=0 --group=0 -C ${rootfs} -cf - . | gzip -n`]);
-  const diff = execFileSync('sh', ['-c', `tar --numeric-owner --owner=0 --group=0 -C ${rootfs} -cf - . | sha256sum`]).toString().split(' ')[0];
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z',
-    config: { Env: ['PATH=/bin', 'A=<b&c>'], Labels: { l: 'v' } },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${diff}`] }, history: [{ created: '2024-01-01T00:00:00Z' }],
-  }));
-  mkdirSync(path, { recursive: true });
-  writeFileSync(join(path, sha(layer)), layer);
-  writeFileSync(join(path, sha(config)), config);
-  writeFileSync(join(path, 'version'), 'Directory Transport Version: 1.1\n');
-  writeFileSync(join(path, 'manifest.json'), JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha(layer)}`, size: layer.length }],
-  }));
-}
-
 function policyFile(name: string, requirement: object): string {
   const p = join(dir, name);
   writeFileSync(p, JSON.stringify({ default: [{ type: 'reject' }], transports: { dir: { '': [requirement] } } }, null, 2));
@@ -80,7 +58,7 @@ test.before(() => {
   key = makeGpgKey('signer');
   other = makeGpgKey('other');
   img = join(dir, 'img');
-  makeImage(img);
+  makeDirImage(img);
 });
 test.after(() => {
   if (skip) return;
