@@ -1,0 +1,333 @@
+// Container networking: one entry point for the container engine. setupNetwork() makes the network
+// namespace (a bind-mounted file under ${runRoot}/netns, never via unshare/setns in Node) and connects
+// it — slirp4netns or pasta (rootless default, chosen like podman by containers.conf
+// network.default_rootless_network_cmd), netavark bridge networks with aardvark-dns (rootful
+// default: network "podman") — and returns a JSON-serialisable state that teardownNetwork() undoes.
+//
+//   const net = await setupNetwork({ containerId, mode: 'slirp4netns', ports: parsePortSpec('8080:80'), rootless: true });
+//   spec.linux.namespaces.push({ type: 'network', path: net.netnsPath });
+//   writeFileSync(hostsPath, containerHostsFile(net.state, { hostname, names: [name] }));
+//   writeFileSync(resolvPath, containerResolvConf(net.state));
+//   ... later, from any tspod process: await teardownNetwork(state);
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { TspodError, errorMessage } from '../errors.ts';
+import { hostsFile, resolvConf, type HostsFileOptions, type ResolvConfOptions } from './files.ts';
+import { createNetns, removeNetns } from './netns.ts';
+import { assignHostPorts, type PortMapping } from './ports.ts';
+import { findBinary, isOurProcess, stopProcess } from './process.ts';
+import type { NetavarkOptions } from './netavark.ts';
+
+export { hostsFile, resolvConf } from './files.ts';
+export type { HostsFileOptions, ResolvConfOptions } from './files.ts';
+export { parsePortSpec, assignHostPorts, freePort, type PortMapping } from './ports.ts';
+
+export interface SetupNetworkOptions {
+  containerId: string;
+  containerName?: string;
+  /**
+   * 'slirp4netns[:opts]' | 'pasta[:args]' | 'host' | 'none' | 'bridge' | 'private' | 'ns:PATH' | a network
+   * name (or comma-separated names). Empty/undefined/'private': the default for rootless/rootful.
+   */
+  mode?: string;
+  ports?: PortMapping[];
+  rootless: boolean;
+  hostname?: string;
+  /** Networks to join in bridge mode (default: containers.conf default_network). */
+  networks?: string[];
+  /** Extra DNS names on dns-enabled networks. */
+  aliases?: string[];
+  /** A fixed IPv4 address on the (first) bridge network (--ip). */
+  staticIp?: string;
+  graphRoot?: string;
+  runRoot?: string;
+}
+
+export interface NetworkAttachment { ip: string; prefixLen: number; gateway?: string; mac: string; interface: string }
+
+export interface NetworkState {
+  mode: 'host' | 'none' | 'slirp4netns' | 'pasta' | 'bridge' | 'ns';
+  containerId: string;
+  runRoot: string;
+  netnsPath?: string;
+  /** Whether teardown removes netnsPath (false for ns:PATH). */
+  ownsNetns?: boolean;
+  ip?: string;
+  gateway?: string;
+  /** What host.containers.internal resolves to. */
+  hostIp?: string;
+  dnsServers?: string[];
+  dnsSearch?: string[];
+  /** aardvark-dns answers everything: the host's nameservers are not listed. */
+  dnsOnly?: boolean;
+  ports: PortMapping[];
+  slirp?: { pid: number; apiSocket: string; logPath: string };
+  pasta?: { pid: number };
+  netavark?: { configDir: string; rootless: boolean; options: NetavarkOptions };
+  networks?: Record<string, NetworkAttachment>;
+  warnings?: string[];
+}
+
+export interface SetupNetworkResult {
+  netnsPath?: string;
+  ip?: string;
+  state: NetworkState;
+}
+
+async function defaultPaths(o: SetupNetworkOptions): Promise<{ graphRoot: string; runRoot: string }> {
+  if (o.graphRoot && o.runRoot) return { graphRoot: o.graphRoot, runRoot: o.runRoot };
+  const { storagePaths } = await import('../config/paths.ts');
+  const p = storagePaths();
+  return { graphRoot: o.graphRoot ?? p.graphRoot, runRoot: o.runRoot ?? p.runRoot };
+}
+
+async function networkConf(): Promise<{ rootlessCmd: string; defaultNetwork: string; pastaOptions: string[]; slirpPath?: string }> {
+  try {
+    const { loadContainersConf } = await import('../config/containers-conf.ts');
+    const c = loadContainersConf();
+    const cmdPath = (c.engine as Record<string, unknown>).network_cmd_path;
+    return {
+      rootlessCmd: c.network.default_rootless_network_cmd || 'slirp4netns',
+      defaultNetwork: c.network.default_network || 'podman',
+      pastaOptions: c.network.pasta_options ?? [],
+      slirpPath: typeof cmdPath === 'string' && cmdPath ? cmdPath : undefined,
+    };
+  } catch {
+    return { rootlessCmd: 'slirp4netns', defaultNetwork: 'podman', pastaOptions: [] };
+  }
+}
+
+/** Why /dev/net/tun cannot be used by slirp4netns/pasta, or undefined when it can. */
+export function tunProblem(): string | undefined {
+  const { accessSync, constants } = require_fs();
+  try {
+    accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? '/dev/net/tun does not exist' : `/dev/net/tun is not readable and writable (${code})`;
+  }
+}
+
+function require_fs(): typeof import('node:fs') {
+  return process.getBuiltinModule('node:fs') as typeof import('node:fs');
+}
+
+function needTun(what: string): void {
+  const p = tunProblem();
+  if (p) throw new TspodError('TUN_UNAVAILABLE', `setting up ${what} network: ${p}`, { hint: 'make it usable (chmod 0666 /dev/net/tun) or run with --network none or --network host' });
+}
+
+/** First non-loopback IPv4 address of the host (podman's host.containers.internal for slirp4netns). */
+function hostAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
+
+async function netavarkUsable(): Promise<string | undefined> {
+  try {
+    const { netavarkBinaries } = await import('./netavark.ts');
+    await netavarkBinaries();
+    return undefined;
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
+
+/** Set up the container's network. On failure nothing is left behind. */
+export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetworkResult> {
+  const paths = await defaultPaths(o);
+  const conf = await networkConf();
+  let mode = (o.mode ?? '').trim();
+  let modeOpts = '';
+  const colon = mode.indexOf(':');
+  if (colon > 0) {
+    modeOpts = mode.slice(colon + 1);
+    mode = mode.slice(0, colon);
+  }
+  const warnings: string[] = [];
+  if (mode === '' || mode === 'private' || mode === 'default') {
+    if (o.rootless) mode = conf.rootlessCmd;
+    else {
+      const why = await netavarkUsable();
+      if (why) {
+        mode = 'slirp4netns';
+        warnings.push(`bridge networking unavailable (${why}): using slirp4netns`);
+      } else mode = 'bridge';
+    }
+  }
+  const base: NetworkState = { mode: 'none', containerId: o.containerId, runRoot: paths.runRoot, ports: [], ...(warnings.length ? { warnings } : {}) };
+  if (mode === 'host') {
+    return { state: { ...base, mode: 'host', hostIp: '127.0.0.1' } };
+  }
+  if (mode === 'none') {
+    // The runtime makes a fresh namespace with only lo; no file needed.
+    return { state: { ...base, mode: 'none' } };
+  }
+  if (mode === 'ns') {
+    if (!modeOpts || !existsSync(modeOpts)) throw new TspodError('INVALID_NETWORK', `network namespace path "${modeOpts}" does not exist`);
+    return { netnsPath: modeOpts, state: { ...base, mode: 'ns', netnsPath: modeOpts, ownsNetns: false } };
+  }
+  const netnsPath = join(paths.runRoot, 'netns', `netns-${o.containerId}`);
+  const state: NetworkState = { ...base, netnsPath, ownsNetns: true };
+  const ports = await assignHostPorts(o.ports ?? []);
+  try {
+    if (mode === 'slirp4netns') {
+      needTun('slirp4netns');
+      const { parseSlirpOptions, startSlirp4netns, addSlirpForwards } = await import('./slirp4netns.ts');
+      const extra = parseSlirpOptions(modeOpts ? modeOpts.split(',') : []);
+      const binary = conf.slirpPath ?? findBinary('slirp4netns');
+      if (!binary) throw new TspodError('SLIRP4NETNS', 'could not find slirp4netns', { hint: 'install the slirp4netns package' });
+      await createNetns(netnsPath);
+      const dir = join(paths.runRoot, 'networks', 'slirp4netns');
+      mkdirSync(dir, { recursive: true });
+      const st = await startSlirp4netns({
+        binary, netnsPath, apiSocket: join(dir, `${o.containerId}.sock`), logPath: join(dir, `${o.containerId}.log`), ...extra,
+      });
+      state.mode = 'slirp4netns';
+      state.slirp = { pid: st.pid, apiSocket: st.apiSocket, logPath: st.logPath };
+      Object.assign(state, { ip: st.ip, gateway: st.gateway, dnsServers: [st.dns] });
+      state.hostIp = extra.allowHostLoopback ? st.gateway : hostAddress();
+      await addSlirpForwards(st, ports);
+      state.ports = ports;
+    } else if (mode === 'pasta') {
+      needTun('pasta');
+      const { startPasta } = await import('./pasta.ts');
+      const binary = findBinary('pasta');
+      if (!binary) throw new TspodError('PASTA', 'could not find pasta', { hint: 'install the passt package' });
+      await createNetns(netnsPath);
+      const dir = join(paths.runRoot, 'networks', 'pasta');
+      mkdirSync(dir, { recursive: true });
+      const extra = [...conf.pastaOptions, ...(modeOpts ? modeOpts.split(',') : [])];
+      const st = await startPasta({ binary, netnsPath, pidFile: join(dir, `${o.containerId}.pid`), ports, extra });
+      state.mode = 'pasta';
+      state.pasta = { pid: st.pid };
+      state.ports = ports;
+      // pasta copies the host's address and default route into the namespace; the gateway maps to the host.
+      state.ip = hostAddress();
+      state.gateway = defaultGateway();
+      state.hostIp = state.gateway;
+    } else {
+      // --network NAME:ip=10.89.0.5,alias=web (podman's per-network options)
+      for (const kv of modeOpts ? modeOpts.split(',') : []) {
+        const [k, v] = kv.split('=');
+        if (k === 'ip') o = { ...o, staticIp: v };
+        else if (k === 'alias') o = { ...o, aliases: [...(o.aliases ?? []), v] };
+      }
+      const names = mode === 'bridge' ? (o.networks?.length ? o.networks : [conf.defaultNetwork]) : [mode, ...(o.networks ?? [])].flatMap((n) => n.split(','));
+      if (o.rootless) {
+        throw new TspodError('NETWORK_UNSUPPORTED', `rootless containers cannot join bridge network ${names.join(',')}`, { hint: 'use --network slirp4netns or --network pasta' });
+      }
+      await setupBridge(o, state, paths, [...new Set(names)], ports, netnsPath);
+    }
+  } catch (err) {
+    await teardownNetwork(state).catch(() => {});
+    throw err;
+  }
+  return { netnsPath, ip: state.ip, state };
+}
+
+function defaultGateway(): string | undefined {
+  try {
+    const { readFileSync } = require_fs();
+    for (const l of readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)) {
+      const f = l.trim().split(/\s+/);
+      if (f[1] === '00000000' && f[2] && f[2] !== '00000000') {
+        const n = f[2].match(/../g)!.reverse().map((h) => Number.parseInt(h, 16));
+        return n.join('.');
+      }
+    }
+  } catch { /* no route table */ }
+  return undefined;
+}
+
+async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: { graphRoot: string; runRoot: string }, names: string[],
+  ports: PortMapping[], netnsPath: string): Promise<void> {
+  const { getNetwork } = await import('./networks.ts');
+  const { allocateIps } = await import('./ipam.ts');
+  const { netavarkBinaries, netavarkSetup } = await import('./netavark.ts');
+  const bins = await netavarkBinaries();
+  const options: NetavarkOptions = {
+    container_id: o.containerId, container_name: o.containerName ?? o.containerId.slice(0, 12), networks: {}, network_info: {},
+    port_mappings: ports.map((p) => ({ host_ip: p.hostIp ?? '', container_port: p.containerPort, host_port: p.hostPort, range: p.range ?? 1, protocol: p.protocol })),
+  };
+  const configDir = join(paths.runRoot, 'networks');
+  state.mode = 'bridge';
+  state.netavark = { configDir, rootless: false, options };
+  let i = 0;
+  for (const name of names) {
+    const n = await getNetwork(paths.graphRoot, name);
+    const ips = await allocateIps(paths.runRoot, n, o.containerId, i === 0 ? o.staticIp : undefined);
+    const aliases = [o.containerName, ...(o.aliases ?? []), o.containerId.slice(0, 12)].filter((a): a is string => !!a);
+    options.networks[n.name] = { interface_name: `eth${i++}`, static_ips: ips, ...(n.dns_enabled ? { aliases: [...new Set(aliases)] } : {}) };
+    options.network_info[n.name] = n;
+  }
+  await createNetns(netnsPath);
+  const status = await netavarkSetup(bins, configDir, false, netnsPath, options);
+  state.ports = ports;
+  state.networks = {};
+  const dns: string[] = [], search: string[] = [];
+  for (const [name, st] of Object.entries(status)) {
+    const ifname = options.networks[name]?.interface_name;
+    const iface = ifname ? st.interfaces?.[ifname] : undefined;
+    const v4 = iface?.subnets?.find((s) => !s.ipnet.includes(':'));
+    if (iface && v4) {
+      const [ip, len] = v4.ipnet.split('/');
+      state.networks[name] = { ip, prefixLen: Number(len), gateway: v4.gateway, mac: iface.mac_address, interface: ifname! };
+      if (!state.ip) Object.assign(state, { ip, gateway: v4.gateway, hostIp: v4.gateway });
+    }
+    dns.push(...(st.dns_server_ips ?? []));
+    search.push(...(st.dns_search_domains ?? []));
+  }
+  state.dnsServers = [...new Set(dns)];
+  state.dnsSearch = [...new Set(search)];
+  state.dnsOnly = dns.length > 0;
+}
+
+/** Undo setupNetwork (idempotent; callable from any later tspod process with the stored state). */
+export async function teardownNetwork(state: NetworkState | undefined | null): Promise<void> {
+  if (!state || typeof state !== 'object') return;
+  const errors: string[] = [];
+  const marker = state.netnsPath ?? `\0`;
+  if (state.slirp) {
+    await stopProcess(state.slirp.pid, marker);
+    rmSync(state.slirp.apiSocket, { force: true });
+  }
+  if (state.pasta) await stopProcess(state.pasta.pid, marker);
+  if (state.netavark && state.netnsPath) {
+    try {
+      const { netavarkBinaries, netavarkTeardown } = await import('./netavark.ts');
+      if (existsSync(state.netnsPath)) await netavarkTeardown(await netavarkBinaries(), state.netavark.configDir, state.netavark.rootless, state.netnsPath, state.netavark.options);
+    } catch (err) {
+      errors.push(errorMessage(err));
+    }
+    const { releaseIps } = await import('./ipam.ts');
+    for (const name of Object.keys(state.netavark.options.networks)) await releaseIps(state.runRoot, name, state.containerId);
+  }
+  if (state.netnsPath && state.ownsNetns) await removeNetns(state.netnsPath);
+  if (errors.length) throw new TspodError('NETWORK_TEARDOWN', `tearing down network of container ${state.containerId.slice(0, 12)}: ${errors.join('; ')}`);
+}
+
+/** Whether the helper process of a slirp4netns/pasta network still runs (for `ps`/inspect sanity checks). */
+export function networkHelperAlive(state: NetworkState): boolean {
+  const pid = state.slirp?.pid ?? state.pasta?.pid;
+  return pid === undefined || isOurProcess(pid, state.netnsPath ?? '\0');
+}
+
+/** /etc/hosts for a container with this network state. */
+export function containerHostsFile(state: NetworkState | undefined, o: Omit<HostsFileOptions, 'ip' | 'hostIp'> & { hostIp?: string }): string {
+  if (state?.mode === 'host') return hostsFile({ ...o, ip: undefined, hostIp: undefined, base: o.base, names: o.names }).replace(/^127\.0\.1\.1\t.*\n/m, '');
+  return hostsFile({ ...o, ip: state?.ip, hostIp: o.hostIp ?? state?.hostIp });
+}
+
+/** /etc/resolv.conf for a container with this network state. */
+export function containerResolvConf(state: NetworkState | undefined, o: Omit<ResolvConfOptions, 'nameservers' | 'replaceHostNameservers' | 'hostNetwork'> = {}): string {
+  return resolvConf({
+    ...o,
+    nameservers: state?.dnsServers,
+    replaceHostNameservers: state?.dnsOnly,
+    searches: [...(state?.dnsSearch ?? []), ...(o.searches ?? [])],
+    hostNetwork: state?.mode === 'host',
+  });
+}
