@@ -136,6 +136,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     const url = `http://127.0.0.1:${port}`;
     const stopChild = async () => {
       if (child.exitCode === null && child.signalCode === null) {
+        child.ref(); // unref'd below; waiting for the exit must keep the loop alive
         child.stdin?.end();
         const t = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;

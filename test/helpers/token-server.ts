@@ -73,6 +73,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
       return (await res.json()) as TokenRequest[];
     },
     async stop() {
+      child.ref();
       child.stdin!.end();
       await exited;
     },
