@@ -612,7 +612,8 @@ export class ContainerEngine {
       if (!(await this.waitExit(id, t * 1000))) {
         await this.store.withContainer(id, async (c) => {
           const runtime = await this.runtime(c.config.runtime || undefined);
-          await runtime.kill(id, 9, true).catch(() => {});
+          // killing PID 1 ends its pid namespace; --all needs a cgroup, which rootless v1 has not
+          await runtime.kill(id, 9).catch(() => runtime.kill(id, 9, true)).catch(() => {});
         });
         await this.waitExit(id, 30000);
       }

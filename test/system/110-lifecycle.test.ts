@@ -1,0 +1,159 @@
+// @rootless
+// Detached containers and the verbs around them: ps, logs, exec, stop, kill, wait, restart, rm,
+// names and short IDs, --rm and cleanup by conmon after tspod exited, reaping of dead containers.
+import { reexecInUserNamespace } from '../helpers/userns.ts';
+reexecInUserNamespace(import.meta.url);
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+
+const skip = missingFeature();
+let f: ContainerFixture;
+const t = skip ? test.skip : test;
+if (skip) console.log(`# skipped: ${skip}`);
+
+test.before(async () => { if (!skip) f = await containerFixture(); });
+test.after(async () => { if (f) await f.cleanup(); });
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.unreachable(`timed out waiting for ${what}`);
+}
+
+t('run -d prints the ID; ps shows it Up; logs; exec sees env/user/cwd; stop -t makes it Exited (137)', async () => {
+  const name = uniqueName('web');
+  const d = await f.tspod(['run', '-d', '--name', name, '-e', 'X=1', f.image, 'sh', '-c', 'echo started; echo oops >&2; exec sleep 1000']);
+  assert.is(d.code, 0, d.stderr);
+  const id = d.stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const ps = await f.tspod(['ps']);
+  assert.is(ps.code, 0);
+  assert.match(ps.stdout, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\n/);
+  assert.match(ps.stdout, new RegExp(`${id.slice(0, 12)}\\s+${f.image.replace(/[.]/g, '\\.')}\\s+sh -c echo starte\\.\\.\\.\\s+.*\\s+Up .*${name}`));
+  await until(async () => (await f.tspod(['logs', name])).stdout === 'started\n', 'log output');
+  const logs = await f.tspod(['logs', '-t', name]);
+  assert.match(logs.stdout, /^\d{4}-\d\d-\d\dT[\d:.]+[+Z][\d:]* started\n$/);
+  assert.match(logs.stderr, /oops/);
+  const ex = await f.tspod(['exec', '-e', 'Y=2', '-u', 'bb', '-w', '/tmp', name, 'sh', '-c', 'echo $X $Y $(id -u) $(pwd)']);
+  assert.is(ex.code, 0, ex.stderr);
+  assert.is(ex.stdout, '1 2 1000 /tmp\n');
+  const exCode = await f.tspod(['exec', name, 'sh', '-c', 'exit 7']);
+  assert.is(exCode.code, 7);
+  const exNf = await f.tspod(['exec', name, 'no-such-cmd']);
+  assert.is(exNf.code, 127, exNf.stderr);
+  const exIn = await f.tspod(['exec', '-i', name, 'cat'], { input: 'piped\n' });
+  assert.is(exIn.stdout, 'piped\n');
+  // sleep as PID 1 ignores SIGTERM: stop falls back to SIGKILL after -t
+  const stop = await f.tspod(['stop', '-t', '1', name]);
+  assert.is(stop.code, 0, stop.stderr);
+  assert.is(stop.stdout, `${name}\n`);
+  const st = await f.tspod(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}', name]);
+  assert.is(st.stdout, 'exited 137 false\n');
+  const psa = await f.tspod(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}} {{.Status}}']);
+  assert.match(psa.stdout, new RegExp(`^${name} Exited \\(137\\) .* ago\\n$`));
+  const exStopped = await f.tspod(['exec', name, 'true']);
+  assert.is(exStopped.code, 125);
+  assert.is((await f.tspod(['rm', name])).code, 0);
+});
+
+t('stop sends the stop signal first; kill -s; wait returns the exit code', async () => {
+  const name = uniqueName('sig');
+  const script = 'trap "echo got-term; exit 3" TERM; trap "echo got-usr1" USR1; echo ready; while true; do sleep 0.1; done';
+  assert.is((await f.tspod(['run', '-d', '--name', name, f.image, 'sh', '-c', script])).code, 0);
+  await until(async () => (await f.tspod(['logs', name])).stdout.includes('ready'), 'ready');
+  const k = await f.tspod(['kill', '-s', 'USR1', name]);
+  assert.is(k.code, 0, k.stderr);
+  await until(async () => (await f.tspod(['logs', name])).stdout.includes('got-usr1'), 'USR1 delivered');
+  const waiter = f.tspod(['wait', name]);
+  const s = await f.tspod(['stop', name]);
+  assert.is(s.code, 0, s.stderr);
+  const w = await waiter;
+  assert.is(w.code, 0, w.stderr);
+  assert.is(w.stdout, '3\n');
+  assert.match((await f.tspod(['logs', name])).stdout, /got-term/);
+  const again = await f.tspod(['kill', name]);
+  assert.is(again.code, 125, 'kill on a stopped container fails');
+  assert.is((await f.tspod(['rm', name])).code, 0);
+});
+
+t('names are unique; short IDs and name lookups; rm of a running container needs -f', async () => {
+  const name = uniqueName('uniq');
+  const a = await f.tspod(['run', '-d', '--name', name, f.image, 'sleep', '1000']);
+  assert.is(a.code, 0, a.stderr);
+  const id = a.stdout.trim();
+  const b = await f.tspod(['create', '--name', name, f.image, 'true']);
+  assert.is(b.code, 125);
+  assert.match(b.stderr, /already in use/);
+  const byPrefix = await f.tspod(['inspect', '--format', '{{.Name}}', id.slice(0, 8)]);
+  assert.is(byPrefix.stdout, `${name}\n`);
+  assert.is((await f.tspod(['container', 'exists', name])).code, 0);
+  assert.is((await f.tspod(['container', 'exists', uniqueName('nope')])).code, 1);
+  const rm = await f.tspod(['rm', name]);
+  assert.is(rm.code, 2, rm.stderr);
+  const rmf = await f.tspod(['rm', '-f', id.slice(0, 12)]);
+  assert.is(rmf.code, 0, rmf.stderr);
+  const gone = await f.tspod(['rm', name]);
+  assert.is(gone.code, 1);
+  assert.match(gone.stderr, /no such container/);
+  const reuse = await f.tspod(['run', '--rm', '--name', name, f.image, 'true']);
+  assert.is(reuse.code, 0, 'the name is free again');
+});
+
+t('run -d --rm: conmon removes the container after tspod exited', async () => {
+  const name = uniqueName('autorm');
+  const r = await f.tspod(['run', '-d', '--rm', '--name', name, f.image, 'sh', '-c', 'sleep 0.3']);
+  assert.is(r.code, 0, r.stderr);
+  await until(async () => (await f.tspod(['container', 'exists', name])).code === 1, 'removal by the exit command');
+});
+
+t('a detached container exiting on its own is reaped: Exited with its code, restartable', async () => {
+  const name = uniqueName('reap');
+  assert.is((await f.tspod(['run', '-d', '--name', name, f.image, 'sh', '-c', 'exit 5'])).code, 0);
+  await until(async () => (await f.tspod(['ps', '-a', '--filter', `name=${name}`, '--filter', 'status=exited', '-q'])).stdout.trim() !== '', 'exited');
+  const st = await f.tspod(['inspect', '--format', '{{.State.ExitCode}}', name]);
+  assert.is(st.stdout, '5\n');
+  const ex = await f.tspod(['ps', '-a', '--filter', 'exited=5', '--format', '{{.Names}}']);
+  assert.match(ex.stdout, new RegExp(name));
+  const s = await f.tspod(['start', '-a', name]);
+  assert.is(s.code, 5, 'start -a returns the exit code');
+  assert.is((await f.tspod(['rm', name])).code, 0);
+});
+
+t('restart policy on-failure restarts until the retries are used', async () => {
+  const name = uniqueName('restart');
+  assert.is((await f.tspod(['run', '-d', '--name', name, '--restart', 'on-failure:2', f.image, 'sh', '-c', 'echo run; exit 1'])).code, 0);
+  await until(async () => (await f.tspod(['logs', name])).stdout === 'run\nrun\nrun\n', 'three runs');
+  await until(async () => (await f.tspod(['inspect', '--format', '{{.State.Status}} {{.RestartCount}}', name])).stdout === 'exited 2\n', 'final state');
+  assert.is((await f.tspod(['rm', '-f', name])).code, 0);
+});
+
+t('--init runs catatonit as PID 1', async () => {
+  const r = await f.tspod(['run', '--rm', '--init', f.image, 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\/run\/podman-init -- sh/);
+});
+
+t('ps -q / --no-trunc / -n / --filter label / ancestor / --format json', async () => {
+  const name = uniqueName('ps');
+  const c = await f.tspod(['create', '--name', name, '--label', 'team=blue', f.image, 'true']);
+  const id = c.stdout.trim();
+  const q = await f.tspod(['ps', '-aq', '--filter', 'label=team=blue']);
+  assert.is(q.stdout, `${id.slice(0, 12)}\n`);
+  const nt = await f.tspod(['ps', '-a', '--no-trunc', '-q', '--filter', `id=${id.slice(0, 6)}`]);
+  assert.is(nt.stdout, `${id}\n`);
+  const last = await f.tspod(['ps', '-n', '1', '-q']);
+  assert.is(last.stdout, `${id.slice(0, 12)}\n`);
+  const anc = await f.tspod(['ps', '-a', '-q', '--filter', `ancestor=${f.image}`, '--filter', `name=${name}`]);
+  assert.is(anc.stdout, `${id.slice(0, 12)}\n`);
+  const js = JSON.parse((await f.tspod(['ps', '-a', '--format', 'json', '--filter', `name=${name}`])).stdout);
+  assert.is(js.length, 1);
+  assert.is(js[0].Id, id);
+  assert.equal(js[0].Names, [name]);
+  assert.is(js[0].State, 'created');
+  assert.is((await f.tspod(['rm', name])).code, 0);
+});
+
+test.run();
