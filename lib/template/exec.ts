@@ -3,7 +3,7 @@
 // called with their arguments. Errors: template: NAME:LINE:COL: executing "NAME" at <SRC>: message
 import { TspodError } from '../errors.ts';
 import { formatValue, goTypeName, isPlainObject } from './fmt.ts';
-import { BUILTIN_FUNCS, FuncError, truth, type TemplateFunc } from './funcs.ts';
+import { BUILTIN_FUNCS, FuncError, truth, type ParamType, type TemplateFunc } from './funcs.ts';
 import type { Arg, Command, Node, ParsedTemplate, Pipe } from './parse.ts';
 
 const NONE = Symbol('none');
@@ -94,13 +94,49 @@ function callFunction(s: State, dot: unknown, name: string, args: Arg[], final: 
     }
     return v;
   }
-  const argv = args.map((a) => evalArg(s, dot, a));
-  if (final !== NONE) argv.push(final);
+  const params = f.params ?? [];
+  const typeAt = (i: number) => params[Math.min(i, params.length - 1)] ?? 'any';
+  const argv = args.map((a, i) => typedArg(s, dot, a, typeAt(i)));
+  if (final !== NONE) argv.push(validateType(final, typeAt(args.length), cmd.pos, cmd.src));
   try {
     return f.fn(argv);
   } catch (err) {
     if (err instanceof FuncError || !(err instanceof ExecError)) return fail(cmd.pos, cmd.src, `error calling ${name}: ${(err as Error).message}`);
     throw err;
+  }
+}
+
+const GO_TYPE: Record<ParamType, string> = { string: 'string', int: 'int', '[]string': '[]string', any: 'interface {}' };
+
+function matchesType(v: unknown, t: ParamType): boolean {
+  if (t === 'any') return true;
+  if (t === 'string') return typeof v === 'string';
+  if (t === 'int') return typeof v === 'number' && Number.isInteger(v);
+  return Array.isArray(v) || v === null;
+}
+
+/** text/template's validateType: a computed value against a parameter type. */
+function validateType(v: unknown, t: ParamType, pos: number, src: string): unknown {
+  if (t === 'any' || matchesType(v, t)) return v;
+  if (v === undefined) return fail(pos, src, `invalid value; expected ${GO_TYPE[t]}`);
+  return fail(pos, src, `wrong type for value; expected ${GO_TYPE[t]}; got ${goTypeName(v)}`);
+}
+
+/** text/template's evalArg with a parameter type: literals are checked by kind, values by type. */
+function typedArg(s: State, dot: unknown, a: Arg, t: ParamType): unknown {
+  if (t === 'any') return evalArg(s, dot, a);
+  switch (a.k) {
+    case 'string': case 'number': case 'bool': {
+      if (t === 'string' && a.k === 'string') return a.v;
+      if (t === 'int' && a.k === 'number' && a.isInt) return a.v;
+      if (t === '[]string') return fail(a.pos, a.src, `can't handle ${a.src} for arg of type []string`);
+      return fail(a.pos, a.src, `expected ${t === 'int' ? 'integer' : t}; found ${a.src}`);
+    }
+    case 'nil':
+      if (t === '[]string') return null;
+      return fail(a.pos, a.src, `cannot assign nil to ${GO_TYPE[t]}`);
+    default:
+      return validateType(evalArg(s, dot, a), t, a.pos, a.src);
   }
 }
 
@@ -209,7 +245,7 @@ function walk(s: State, dot: unknown, nodes: Node[]): void {
       case 'continue': throw CONTINUE;
       case 'template': {
         const body = s.tmpl.defines.get(n.name);
-        if (!body) fail(n.pos, `template "${n.name}"`, `no such template "${n.name}"`);
+        if (!body) fail(n.pos, `{{template ${JSON.stringify(n.name)}${n.pipe ? ' ' + n.pipe.src : ''}}}`, `template ${JSON.stringify(n.name)} not defined`);
         if (++s.depth > MAX_DEPTH) fail(n.pos, n.name, 'exceeded maximum template depth');
         const arg = n.pipe ? evalPipeline(s, dot, n.pipe) : undefined;
         const saved = s.vars;

@@ -224,8 +224,7 @@ function fmtArg(v: unknown, verb: string, sp: Spec): string {
   if (verb === 'T') return padTo(v === undefined || v === null ? '<nil>' : goTypeName(v), sp);
   if (verb === 'v' && sp.sharp) return padTo(JSON.stringify(v) ?? '<nil>', sp);
   if (v === undefined || v === null) {
-    if (verb === 'v' || verb === 's') return padTo(v === undefined && verb === 'v' ? '<nil>' : '%!' + verb + '(<nil>)', sp);
-    return `%!${verb}(<nil>)`;
+    return verb === 'v' ? padTo('<nil>', sp) : `%!${verb}(<nil>)`;
   }
   if (typeof v === 'string') return fmtString(v, verb, sp);
   if (typeof v === 'boolean') return verb === 't' || verb === 'v' ? padTo(String(v), sp) : badVerb(verb, v);

@@ -5,11 +5,16 @@ import { formatValue, goTypeName, isPlainObject, sprint, sprintf, sprintln } fro
 /** Thrown by a function; the executor reports it as `error calling NAME: message`. */
 export class FuncError extends Error {}
 
+/** Go parameter types the executor checks arguments against, as text/template does. */
+export type ParamType = 'string' | 'int' | '[]string' | 'any';
+
 export interface TemplateFunc {
   /** Evaluated arguments (and the piped value last). */
   fn: (args: unknown[]) => unknown;
   /** Exact argument count, or [min, max] (max -1 = variadic). */
   arity: number | [number, number];
+  /** Parameter types; the last one repeats for variadic functions. Default: any. */
+  params?: ParamType[];
 }
 
 export function truth(v: unknown): boolean {
@@ -159,7 +164,7 @@ export const BUILTIN_FUNCS: Record<string, TemplateFunc> = {
   slice: { arity: [1, -1], fn: (a) => sliceOf(a[0], a.slice(1)) },
   print: { arity: [0, -1], fn: (a) => sprint(a) },
   println: { arity: [0, -1], fn: (a) => sprintln(a) },
-  printf: { arity: [1, -1], fn: (a) => sprintf(wantString(a[0]), a.slice(1)) },
+  printf: { arity: [1, -1], params: ['string', 'any'], fn: (a) => sprintf(wantString(a[0]), a.slice(1)) },
   eq: {
     arity: [1, -1],
     fn: (a) => {
@@ -186,6 +191,7 @@ export const BUILTIN_FUNCS: Record<string, TemplateFunc> = {
   json: { arity: 1, fn: (a) => goJson(a[0]) },
   join: {
     arity: 2,
+    params: ['[]string', 'string'],
     fn: (a) => {
       if (!Array.isArray(a[0])) {
         if (a[0] === null || a[0] === undefined) return '';
@@ -194,12 +200,13 @@ export const BUILTIN_FUNCS: Record<string, TemplateFunc> = {
       return a[0].map((x) => formatValue(x)).join(wantString(a[1]));
     },
   },
-  lower: { arity: 1, fn: (a) => wantString(a[0]).toLowerCase() },
-  upper: { arity: 1, fn: (a) => wantString(a[0]).toUpperCase() },
-  title: { arity: 1, fn: (a) => title(wantString(a[0])) },
-  split: { arity: 2, fn: (a) => wantString(a[0]).split(wantString(a[1])) },
+  lower: { arity: 1, params: ['string'], fn: (a) => wantString(a[0]).toLowerCase() },
+  upper: { arity: 1, params: ['string'], fn: (a) => wantString(a[0]).toUpperCase() },
+  title: { arity: 1, params: ['string'], fn: (a) => title(wantString(a[0])) },
+  split: { arity: 2, params: ['string', 'string'], fn: (a) => wantString(a[0]).split(wantString(a[1])) },
   truncate: {
     arity: 2,
+    params: ['string', 'int'],
     fn: (a) => {
       const s = wantString(a[0]);
       const n = wantInt(a[1]);
@@ -207,5 +214,5 @@ export const BUILTIN_FUNCS: Record<string, TemplateFunc> = {
       return b.length < n ? s : b.subarray(0, n).toString('utf8');
     },
   },
-  pad: { arity: 3, fn: (a) => ' '.repeat(Math.max(0, wantInt(a[1]))) + wantString(a[0]) + ' '.repeat(Math.max(0, wantInt(a[2]))) },
+  pad: { arity: 3, params: ['string', 'int', 'int'], fn: (a) => ' '.repeat(Math.max(0, wantInt(a[1]))) + wantString(a[0]) + ' '.repeat(Math.max(0, wantInt(a[2]))) },
 };

@@ -354,6 +354,7 @@ export function parseTemplate(name: string, src: string, isFunc: (n: string) => 
     if (args.length === 0) {
       const t = peek();
       if (t.k === 'ident' && KEYWORDS.has(t.v)) fail(t.pos, `unexpected <${t.v}> in ${context}`);
+      if (t.k !== 'right' && t.k !== 'pipe' && t.k !== 'eof') unexpected(t, context);
       fail(t.pos, `missing value for ${context}`);
     }
     const last = args[args.length - 1];
