@@ -63,6 +63,10 @@ export function createCli(args: string[], io: Io, setExit: (code: number) => voi
       handler: () => {},
     });
   }
+  // yargs renders and caches the whole help text after every handler (~15-25 ms of string-width
+  // work) so a later showHelp() can use it; handlers never call showHelp (bench/cli-start).
+  const usage = (y as any).getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
   return y;
 }
 
