@@ -527,8 +527,9 @@ async function validateRef(reader: ImageReader, ref: string, opts: ValidateOptio
     if (sha256(bytes) !== l.digest) problems.push(`layer ${i}: content hashes to ${sha256(bytes)}, manifest says ${l.digest}`);
     if (bytes.length !== l.size) problems.push(`layer ${i}: size ${bytes.length}, manifest says ${l.size}`);
     if (!opts.fast) {
-      const diffID = sha256(decompressed(bytes, l.mediaType));
-      if (diffID !== diffIDs[i]) problems.push(`layer ${i}: diff ID ${diffID}, config says ${diffIDs[i]}`);
+      let diffID: string | undefined;
+      try { diffID = sha256(decompressed(bytes, l.mediaType)); } catch (e) { problems.push(`layer ${i}: decompressing: ${(e as Error).message}`); }
+      if (diffID && diffID !== diffIDs[i]) problems.push(`layer ${i}: diff ID ${diffID}, config says ${diffIDs[i]}`);
     }
   }
 }
