@@ -61,9 +61,25 @@ export class DockerImageSource implements ImageSource {
   }
 
   async getManifest(instanceDigest?: string): Promise<ManifestBytes> {
-    if (!instanceDigest) return { bytes: this.top.bytes, mediaType: this.top.mediaType };
-    const m = await this.client.getManifest(this.ep.repo, instanceDigest, MANIFEST_ACCEPT);
+    const m = instanceDigest ? await this.client.getManifest(this.ep.repo, instanceDigest, MANIFEST_ACCEPT) : this.top;
+    await this.recordManifestBlobs(m);
     return { bytes: m.bytes, mediaType: m.mediaType };
+  }
+
+  /**
+   * Remember where this manifest's blobs live before they are copied, so that a destination in
+   * another repository of the same registry can mount them instead of uploading.
+   */
+  private async recordManifestBlobs(m: ManifestBytes): Promise<void> {
+    if (!MT.isManifest(m.mediaType)) return;
+    try {
+      const parsed = JSON.parse(m.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
+      const location = `${this.ep.host}/${this.ep.repo}`;
+      const blobs = [parsed.config, ...(parsed.layers ?? [])].filter((d): d is Descriptor => !!d?.digest);
+      await recordLocations(blobs.map((d) => ({ digest: d.digest, location })));
+    } catch {
+      // only an optimisation
+    }
   }
 
   async getBlob(desc: Descriptor, offset = 0): Promise<{ stream: Readable; size: number }> {
