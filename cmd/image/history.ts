@@ -50,7 +50,7 @@ export function historyCommand(): CommandModule<HistoryOptions> {
           ID: id(r.id), Created: created(r.created), CreatedSince: timeAgo(r.created, now), CreatedAt: rfc3339Seconds(r.created),
           CreatedBy: by(r.createdBy), Size: humanSize(r.size), Comment: r.comment, Tags: r.tags,
         }));
-        io.stdout.write(await renderList(opts.format, trows, HEADERS, false));
+        io.stdout.write(await renderList(opts.format, trows, HEADERS, false, 'history'));
         return 0;
       }
       const body = rows.map((r) => [id(r.id), created(r.created), by(r.createdBy), humanSize(r.size), r.comment]);

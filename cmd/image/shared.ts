@@ -74,22 +74,16 @@ export function table(rows: string[][]): string {
 }
 
 /**
- * --format handling for lists: "json" (the caller's JSON rows), "table {{.A}}\t{{.B}}" (header from the
- * field names via headers), or a plain Go template per row (no header).
+ * --format handling for lists through the shared formatList (podman's report rules): "table ..." gets a
+ * header from the field names (headers overrides them), a plain template prints one line per row.
  */
 export async function renderList(
-  format: string, rows: object[], headers: Record<string, string>, noHeading: boolean,
+  format: string, rows: object[], headers: Record<string, string>, noHeading: boolean, name = 'images',
 ): Promise<string> {
-  const { renderTemplate } = await import('../../lib/template/index.ts');
-  let tmpl = format;
-  const isTable = /^table\b/.test(tmpl);
-  if (isTable) tmpl = tmpl.replace(/^table\s*/, '');
-  tmpl = tmpl.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  const lines = rows.map((r) => renderTemplate(tmpl, r).replace(/\n$/, ''));
-  if (!isTable) return lines.map((l) => l + '\n').join('');
-  const header = tmpl.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_m, f: string) => headers[f] ?? f.toUpperCase());
-  const cells = [...(noHeading ? [] : [header]), ...lines].map((l) => l.split('\t'));
-  return table(cells);
+  const { formatList } = await import('../shared/format.ts');
+  const out = await formatList(format, rows, format, { headers, name });
+  if (noHeading && /^table /.test(format)) return out.slice(out.indexOf('\n') + 1);
+  return out;
 }
 
 /** Read a y/N answer from stdin (podman's prompts). */
