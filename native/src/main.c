@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "tspod.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +68,38 @@ set_env_int (const char *name, long v)
   setenv (name, buf, 1);
 }
 
+/* Host id that `0` maps to in /proc/self/{uid,gid}_map, or -1 for the initial namespace (0 0 4294967295). */
+static long
+host_id_of_zero (const char *map)
+{
+  char buf[256];
+  unsigned long inside, outside, count;
+  tspod_helper_error_t err = NULL;
+
+  if (tspod_helper_read_file_at (AT_FDCWD, map, buf, sizeof buf, &err) < 0)
+    {
+      tspod_helper_error_release (&err);
+      return -1;
+    }
+  if (sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 || outside == 0)
+    return -1;
+  return (long) outside;
+}
+
+/* uid 0 without our markers: a nested tspod whose environment was cleared (`env -i`, an exit
+   command). If 0 maps to an unprivileged host uid we are inside a rootless namespace: say so. */
+static void
+mark_nested_userns (void)
+{
+  long uid = host_id_of_zero ("/proc/self/uid_map");
+  long gid = host_id_of_zero ("/proc/self/gid_map");
+  if (uid < 0)
+    return;
+  setenv ("_TSPOD_USERNS", "1", 1);
+  set_env_int ("_TSPOD_ROOTLESS_UID", uid);
+  set_env_int ("_TSPOD_ROOTLESS_GID", gid < 0 ? uid : gid);
+}
+
 static int
 enter_namespace (tspod_helper_error_t *err)
 {
@@ -119,6 +152,7 @@ main (int argc, char **argv)
       unsetenv ("_TSPOD_ROOTLESS_UID");
       unsetenv ("_TSPOD_ROOTLESS_GID");
       unsetenv ("_TSPOD_PAUSE_PID");
+      mark_nested_userns ();
     }
 
   if (ns_exec)

@@ -148,6 +148,18 @@ if (rootless) {
     }
   });
 
+  test('launcher: a nested tspod with a cleared environment still knows it is rootless', async () => {
+    const rt = privateRuntime();
+    try {
+      const r = run(TSPOD, ['__ns-exec', 'env', '-i', 'PATH=/usr/bin:/bin', `XDG_RUNTIME_DIR=${rt.env.XDG_RUNTIME_DIR}`,
+        TSPOD, '__ns-exec', 'sh', '-c', 'echo "$_TSPOD_USERNS:$_TSPOD_ROOTLESS_UID:$_TSPOD_ROOTLESS_GID"'], rt.env);
+      assert.is(r.status, 0, r.stderr);
+      assert.is(r.stdout.trim(), `1:${uid}:${process.getgid!()}`);
+    } finally {
+      await rt.cleanup();
+    }
+  });
+
   test('trap 1: the pause process holds no inherited fd, a second invocation does not deadlock', async () => {
     const rt = privateRuntime();
     try {
