@@ -10,6 +10,8 @@ export interface FormatListOptions {
   headers?: Record<string, string>;
   /** Template name in error messages (podman uses the command name: "images"). */
   name?: string;
+  /** --noheading: a table without its header line. */
+  noHeading?: boolean;
 }
 
 /** Whether a --format value asks for JSON output (podman's report.IsJSON). */
@@ -76,7 +78,9 @@ export async function formatList(
   defaultTableFormat: string,
   opts: FormatListOptions | Record<string, string> = {},
 ): Promise<string> {
-  const options: FormatListOptions = 'headers' in opts || 'name' in opts ? (opts as FormatListOptions) : { headers: opts as Record<string, string> };
+  const options: FormatListOptions = 'headers' in opts || 'name' in opts || 'noHeading' in opts
+    ? (opts as FormatListOptions)
+    : { headers: opts as Record<string, string> };
   const { compileTemplate, goJson } = await import('../../lib/template/index.ts');
   let f = format === undefined || format === '' || /^\s*table\s*$/.test(format) ? defaultTableFormat : format;
   if (isJsonFormat(f)) return goJson(rows, '    ') + '\n';
@@ -84,7 +88,7 @@ export async function formatList(
   const source = RANGE_RE.test(template) ? template : `{{range .}}${template}{{end -}}`;
   const t = compileTemplate(source, { name: options.name });
   let out = '';
-  if (table) out += t.execute([headerRow(rows, options.headers)]);
+  if (table && !options.noHeading) out += t.execute([headerRow(rows, options.headers)]);
   out += t.execute(rows);
   if (!table) return out;
   const { tabwrite } = await import('../../lib/template/tabwriter.ts');

@@ -49,6 +49,12 @@ test('json and {{json .}} print an indented array; empty is []', async () => {
   assert.is(await formatList('{{json .Names}}', rows, DEF), '["localhost/bbtest:latest"]\n["x:v1"]\n');
 });
 
+test('noHeading drops the header but keeps the alignment', async () => {
+  assert.is(await formatList(undefined, rows, DEF, { headers: H, noHeading: true }), `localhost/bbtest                      latest      b5bbaccd9106  3 minutes ago  2 MB
+localhost/cfgtest-a-much-longer-name  v1          b5bbaccd9106  3 minutes ago  2 MB
+`);
+});
+
 test('no rows: the table header alone', async () => {
   assert.is(await formatList(undefined, [], DEF, { headers: H }), 'REPOSITORY  TAG         IMAGE ID    CREATED     SIZE\n');
   assert.is(await formatList('{{.ID}}', [], DEF), '');
