@@ -24,7 +24,10 @@ export interface SkopeoGlobalOptions {
 }
 
 export function skopeoGlobalOptions(y: Argv): Argv {
+  // "--registries.d" must stay one flag name, not yargs' nested {registries: {d}}; the rest repeats
+  // the root's parser settings because parserConfiguration() replaces them.
   return y
+    .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false, 'dot-notation': false })
     .option('policy', { type: 'string', describe: 'Path to a trust policy file' })
     .option('insecure-policy', { type: 'boolean', describe: 'run the tool without any policy check' })
     .option('registries.d', { type: 'string', describe: 'use registry configuration files in DIR (e.g. for container signature storage)' })

@@ -78,10 +78,11 @@ async function dirImages(root: string): Promise<SourceImage[]> {
 }
 
 async function yamlImages(file: string, base: SystemContext): Promise<{ images: SourceImage[]; sources: number }> {
-  const YAML = await import('yaml');
+  const { yamlParse } = await import('../../lib/signature/registries-d.ts');
+  const parseYaml = await yamlParse();
   let doc: Record<string, YamlRegistry>;
   try {
-    doc = (YAML.parse(await readFile(file, 'utf8')) ?? {}) as Record<string, YamlRegistry>;
+    doc = (parseYaml(await readFile(file, 'utf8')) ?? {}) as Record<string, YamlRegistry>;
   } catch (e) {
     throw new TspodError('INVALID_ARGUMENT', `parsing sync YAML file "${file}": ${(e as Error).message}`);
   }

@@ -60,14 +60,14 @@ export async function loadRegistriesD(dir?: string, env: NodeJS.ProcessEnv = pro
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && dir === undefined) return out;
     throw new TspodError('INVALID_REGISTRIES_D', `reading registries.d directory "${d}": ${(e as Error).message}`);
   }
-  const YAML = await import('yaml');
+  const parseYaml = await yamlParse();
   let defaultFrom: string | undefined;
   const from: Record<string, string> = {};
   for (const n of names) {
     const file = join(d, n);
     let doc: unknown;
     try {
-      doc = YAML.parse(await readFile(file, 'utf8'));
+      doc = parseYaml(await readFile(file, 'utf8'));
     } catch (e) {
       throw new TspodError('INVALID_REGISTRIES_D', `parsing registries.d file "${file}": ${(e as Error).message}`);
     }
@@ -114,4 +114,10 @@ export function lookasideBase(cfg: RegistriesD, identity: string, namespaces: st
 
 export function useSigstoreAttachments(cfg: RegistriesD, identity: string, namespaces: string[]): boolean {
   return pick(cfg, identity, namespaces, (ns) => ns.useSigstoreAttachments) ?? false;
+}
+
+/** yaml's parse, whether the bundle hands us the ESM namespace or the CommonJS default export. */
+export async function yamlParse(): Promise<(text: string) => unknown> {
+  const mod = (await import('yaml')) as unknown as { parse?: (t: string) => unknown; default?: { parse: (t: string) => unknown } };
+  return mod.parse ?? mod.default!.parse;
 }
