@@ -7,6 +7,7 @@ import { skopeoGroup } from './skopeo/group.ts';
 import { containerGroup, containerTopLevelCommands } from './container/group.ts';
 import { imageGroup, imageTopLevelCommands } from './image/group.ts';
 import { manifestGroup } from './manifest/group.ts';
+import { volumeGroup } from './volume/group.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
 export function topLevelCommands(): CommandModule<any>[] {
@@ -15,5 +16,5 @@ export function topLevelCommands(): CommandModule<any>[] {
 
 /** Groups (tspod image ls, tspod container ps, ...). */
 export function commandGroups(): CommandGroup[] {
-  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup()];
+  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup(), volumeGroup()];
 }
