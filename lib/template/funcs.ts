@@ -106,6 +106,8 @@ function sliceOf(item: unknown, idx: unknown[]): unknown {
 /** Values as JSON: Maps become objects, undefined becomes null. */
 export function toJsonValue(v: unknown): unknown {
   if (v === undefined) return null;
+  // time.Time marshals as RFC 3339 with the fraction's trailing zeros dropped.
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().replace(/\.?0+Z$/, 'Z');
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toJsonValue(x)]));
   if (Array.isArray(v)) return v.map(toJsonValue);
   if (isPlainObject(v)) {

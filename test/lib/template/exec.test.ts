@@ -20,6 +20,7 @@ const data = {
   Created: new Date(Date.UTC(2026, 10, 25, 4, 34, 9)),
   Short(n = 12) { return this.ID.slice(0, n); },
   Point: asStruct({ X: 1, Y: 'two' }),
+  When: new Date(Date.UTC(2026, 10, 25, 4, 34, 9, 120)),
 };
 
 const cases: [string, string][] = [
@@ -70,6 +71,10 @@ const cases: [string, string][] = [
   ['{{eq .Size 1997907}} {{gt .Size 1000}} {{eq .Dangling false}}', 'true true true'],
   ['{{upper (index .Names 0)}}', 'LOCALHOST/A:LATEST'],
   ['line1\n  {{- .Dangling}}\n', 'line1false\n'],
+  ['{{range .Names}} {{- . -}} {{- else -}} none {{- end}}|', 'localhost/a:latestquay.io/b:1|'],
+  ['{{if .Dangling -}} yes {{- else -}} no {{- end -}} |', 'no|'],
+  ['{{json .Created}}', '"2026-11-25T04:34:09Z"'],
+  ['{{json .When}}', '"2026-11-25T04:34:09.12Z"'],
 ];
 
 for (const [tpl, want] of cases) {
