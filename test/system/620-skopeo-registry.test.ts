@@ -166,6 +166,14 @@ t('sync a repository to a directory tree (plain and --scoped), then delete', asy
   assert.is(s2.code, 0, s2.stderr);
   assert.ok(existsSync(join(scoped, `${repo}:1`, 'manifest.json')));
 
+  const yamlFile = join(dir, 'sync.yaml');
+  const [host, ...rest] = repo.split('/');
+  writeFileSync(yamlFile, `${host}:\n  tls-verify: false\n  images:\n    ${rest.join('/')}: ["1"]\n`);
+  const s3 = await tspod(['--insecure-policy', 'sync', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', yamlFile, `${host}/mirror`]);
+  assert.is(s3.code, 0, s3.stderr);
+  assert.match(s3.stdout, /Synced 1 images from 1 sources/);
+  assert.is(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${host}/mirror/app:1`]).stdout, readFileSync(join(img, 'manifest.json'), 'utf8'));
+
   const d = await tspod(['delete', '--tls-verify=false', `docker://${repo}:sk-signed`]);
   assert.is(d.code, 0, d.stderr);
   const gone = skopeo(['inspect', '--tls-verify=false', `docker://${repo}:sk-signed`]);
