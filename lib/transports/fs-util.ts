@@ -33,15 +33,17 @@ export async function writeFileAtomic(path: string, data: Buffer | string, mode 
 /**
  * Stream into `dir` under a temp name while hashing; returns the sha256 digest and size and the temp
  * path. The caller renames it into place (or removes it). On a stream error nothing is left behind.
+ * With `knownDigest` (a digest lib/copy's verifying stream guarantees: it errors before the end on a
+ * mismatch) the bytes are not hashed a second time.
  */
-export async function writeStreamHashed(dir: string, stream: Readable): Promise<{ tmp: string; digest: string; size: number }> {
+export async function writeStreamHashed(dir: string, stream: Readable, knownDigest?: string): Promise<{ tmp: string; digest: string; size: number }> {
   await mkdir(dir, { recursive: true });
   const tmp = tempName(dir);
-  const hash = createHash('sha256');
+  const hash = knownDigest ? undefined : createHash('sha256');
   let size = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
+      hash?.update(chunk);
       size += chunk.length;
       cb(null, chunk);
     },
@@ -52,7 +54,7 @@ export async function writeStreamHashed(dir: string, stream: Readable): Promise<
     await rm(tmp, { force: true });
     throw err;
   }
-  return { tmp, digest: 'sha256:' + hash.digest('hex'), size };
+  return { tmp, digest: hash ? 'sha256:' + hash.digest('hex') : knownDigest!, size };
 }
 
 /** Hold an exclusive flock on a directory (or file) for the duration of fn. */

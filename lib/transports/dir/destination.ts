@@ -82,7 +82,7 @@ export class DirImageDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, _opts: PutBlobOptions): Promise<Descriptor> {
-    const { tmp, digest, size } = await writeStreamHashed(this.dir, stream);
+    const { tmp, digest, size } = await writeStreamHashed(this.dir, stream, info.digest?.startsWith('sha256:') ? info.digest : undefined);
     const name = digestHex(digest);
     const existed = await stat(join(this.dir, name)).then(() => true, () => false);
     await rename(tmp, join(this.dir, name));

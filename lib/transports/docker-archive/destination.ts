@@ -45,7 +45,7 @@ export class DockerArchiveDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, _opts: PutBlobOptions): Promise<Descriptor> {
-    const { tmp, digest, size } = await writeStreamHashed(this.writer.dir, stream);
+    const { tmp, digest, size } = await writeStreamHashed(this.writer.dir, stream, info.digest?.startsWith('sha256:') ? info.digest : undefined);
     const file = join(this.writer.dir, digestHex(digest));
     await rename(tmp, file);
     this.writer.blobs.set(digest, file);

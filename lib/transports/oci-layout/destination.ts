@@ -55,7 +55,7 @@ export class OciLayoutDestination implements ImageDestination {
 
   async putBlob(stream: Readable, info: BlobInfo, _opts: PutBlobOptions): Promise<Descriptor> {
     const dir = join(this.root, 'blobs', 'sha256');
-    const { tmp, digest, size } = await writeStreamHashed(dir, stream);
+    const { tmp, digest, size } = await writeStreamHashed(dir, stream, info.digest?.startsWith('sha256:') ? info.digest : undefined);
     const final = join(this.root, blobName(digest));
     const existed = await stat(final).then(() => true, () => false);
     await rename(tmp, final);
