@@ -126,6 +126,7 @@ export function isImageNotFound(err: unknown): boolean {
   for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
     const x = e as { code?: string; status?: number; errors?: { code?: string }[] };
     if (x.code && NOT_FOUND_CODES.has(x.code)) return true;
+    if (x.status === 404) return true;
     if (x.errors?.some((d) => d.code && NOT_FOUND_CODES.has(d.code))) return true;
   }
   return false;
