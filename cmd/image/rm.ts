@@ -46,6 +46,13 @@ export function rmCommand(name = 'rm'): CommandModule<RmOptions> {
             throw new TspodError('IMAGE_MULTIPLE_NAMES',
               `unable to delete image "${rec.id}" by ID with more than one tag ([${rec.names.join(' ')}]): please force removal`);
           }
+          const users = store.containersUsing(rec.id);
+          if (users.length && opts.force) {
+            // podman rmi --force removes the containers using the image first
+            const { openEngine } = await import('../container/shared.ts');
+            const engine = await openEngine(opts);
+            for (const c of users) await engine.remove(c, { force: true });
+          }
           const report = await store.removeImage(rec.id, { force: opts.force });
           for (const n of report.untagged) io.stdout.write(`Untagged: ${n}\n`);
           io.stdout.write(`Deleted: ${report.id}\n`);
