@@ -9,6 +9,7 @@ import { parse as parseToml } from 'smol-toml';
 import { TspodError } from '../errors.ts';
 import { isRootless } from '../rootless/index.ts';
 import { configHome } from './paths.ts';
+import { filesKey } from './file-key.ts';
 
 export interface ContainersSection {
   annotations: string[];
@@ -189,7 +190,7 @@ let cached: { key: string; conf: ContainersConf } | undefined;
 /** The effective configuration. Throws TspodError CONTAINERS_CONF on unreadable or invalid files. */
 export function loadContainersConf(): ContainersConf {
   const files = containersConfFiles();
-  const key = [files.join('\0'), isRootless()].join('|');
+  const key = `${filesKey(files)}|${isRootless()}`;
   if (cached?.key === key) return cached.conf;
   const conf = defaultContainersConf();
   const tables = conf as unknown as Record<string, unknown>;

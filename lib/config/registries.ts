@@ -12,6 +12,7 @@ import { parse as parseToml } from 'smol-toml';
 import { TspodError } from '../errors.ts';
 import type { SystemContext } from '../transports/types.ts';
 import { homeDir } from './paths.ts';
+import { filesKey } from './file-key.ts';
 import { isShortName, parseReference } from '../reference/parse.ts';
 
 export type ShortNameMode = 'enforcing' | 'permissive' | 'disabled';
@@ -202,7 +203,7 @@ export function invalidateRegistriesCache(): void {
 /** The merged configuration for ctx. Cached per file set; throws TspodError REGISTRIES_CONF on bad files. */
 export function loadRegistriesConfig(ctx: SystemContext = {}): RegistriesConfig {
   const { main, dropIns } = registriesConfFiles(ctx);
-  const key = [main, ...dropIns].join('\0');
+  const key = filesKey([main, ...dropIns]);
   const hit = cache.get(key);
   if (hit) return hit;
   const conf: RegistriesConfig = {

@@ -13,6 +13,7 @@ import { parse as parseToml } from 'smol-toml';
 import { TspodError } from '../errors.ts';
 import { isRootless } from '../rootless/index.ts';
 import { configHome, homeDir } from './paths.ts';
+import { filesKey } from './file-key.ts';
 
 export interface StorageConf {
   driver?: string;
@@ -78,7 +79,7 @@ export function loadStorageConf(): StorageConf {
   const own = tspodStorageConfPath();
   const podman = podmanStorageConfPath();
   const ownExists = Boolean(process.env.TSPOD_STORAGE_CONF) || existsSync(own);
-  const key = `${ownExists ? own : ''}\0${podman ?? ''}\0${isRootless()}`;
+  const key = `${filesKey([ownExists ? own : undefined, podman])}\0${isRootless()}`;
   if (cached?.key === key) return cached.conf;
   const conf: StorageConf = { files: [] };
   if (podman) {

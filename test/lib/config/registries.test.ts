@@ -188,5 +188,14 @@ test('user registries.conf replaces the system file and its drop-ins', () => {
   }
 });
 
+test('a rewritten file is read again without invalidating by hand', () => {
+  const p = join(dir, 'rewrite.conf');
+  const c = { registriesConf: p, registriesDir: join(dir, 'none') };
+  writeFileSync(p, 'unqualified-search-registries = ["one.example"]\n');
+  assert.equal(loadRegistriesConfig(c).unqualifiedSearchRegistries, ['one.example']);
+  writeFileSync(p, 'unqualified-search-registries = ["second.example", "third.example"]\n');
+  assert.equal(loadRegistriesConfig(c).unqualifiedSearchRegistries, ['second.example', 'third.example']);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
