@@ -8,6 +8,7 @@ import { containerGroup, containerTopLevelCommands } from './container/group.ts'
 import { imageGroup, imageTopLevelCommands } from './image/group.ts';
 import { manifestGroup } from './manifest/group.ts';
 import { volumeGroup } from './volume/group.ts';
+import { networkGroup } from './network/group.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
 export function topLevelCommands(): CommandModule<any>[] {
@@ -16,5 +17,5 @@ export function topLevelCommands(): CommandModule<any>[] {
 
 /** Groups (tspod image ls, tspod container ps, ...). */
 export function commandGroups(): CommandGroup[] {
-  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup(), volumeGroup()];
+  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup(), volumeGroup(), networkGroup()];
 }
