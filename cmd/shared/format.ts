@@ -16,7 +16,7 @@ export interface FormatListOptions {
 
 /** Whether a --format value asks for JSON output (podman's report.IsJSON). */
 export function isJsonFormat(format: string | undefined): boolean {
-  return format !== undefined && /^\s*(?:json|\{\{\s*json\s*\.\s*\}\})\s*$/.test(format);
+  return format !== undefined && /^\s*(?:json|\{\{\s*json\s*\.?\s*\}\})\s*$/.test(format);
 }
 
 /** Format a single object (inspect/version/info style). Returns text ending in a newline. */
@@ -98,11 +98,19 @@ export async function formatList(
 /** The object the header line is rendered from: field name -> column title. */
 function headerRow(rows: object[], overrides: Record<string, string> = {}): Record<string, string> {
   const known = new Set<string>();
-  for (const r of rows.slice(0, 1)) for (const k of Object.keys(r)) known.add(k);
+  const methods = new Set<string>();
+  for (const r of rows.slice(0, 1)) {
+    for (const k of Object.keys(r)) {
+      known.add(k);
+      if (typeof (r as Record<string, unknown>)[k] === 'function') methods.add(k);
+    }
+  }
   const upper = Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, v.toUpperCase()]));
+  const title = (name: string) => upper[name] ?? (known.size === 0 || known.has(name) ? headerFor(name) : undefined);
   // With no rows the fields are unknown: derive a title for whatever the template names.
+  // A method field ({{.Label "x"}}) gets a method returning its title, so its arguments are accepted.
   return new Proxy({} as Record<string, string>, {
-    get: (_t, name) => (typeof name !== 'string' ? undefined : upper[name] ?? (known.size === 0 || known.has(name) ? headerFor(name) : undefined)),
+    get: (_t, name) => (typeof name !== 'string' ? undefined : methods.has(name) ? () => title(name) : title(name)),
     has: (_t, name) => typeof name === 'string' && (name in upper || known.size === 0 || known.has(name)),
     ownKeys: () => [...new Set([...known, ...Object.keys(upper)])],
     getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' ? { enumerable: true, configurable: true, value: upper[name] ?? headerFor(name) } : undefined),

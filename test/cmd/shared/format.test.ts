@@ -55,6 +55,11 @@ localhost/cfgtest-a-much-longer-name  v1          b5bbaccd9106  3 minutes ago  2
 `);
 });
 
+test('method fields take arguments in rows and in the header', async () => {
+  const r = [{ ID: 'x', Labels: { a: '1' }, Label(k: string) { return this.Labels[k as 'a'] ?? ''; } }];
+  assert.is(await formatList('table {{.ID}} {{.Label "a"}}', r, DEF, { headers: { Label: 'label' } }), 'ID          LABEL\nx           1\n');
+});
+
 test('no rows: the table header alone', async () => {
   assert.is(await formatList(undefined, [], DEF, { headers: H }), 'REPOSITORY  TAG         IMAGE ID    CREATED     SIZE\n');
   assert.is(await formatList('{{.ID}}', [], DEF), '');
@@ -80,7 +85,7 @@ test('header titles split camel case like podman', () => {
 test('normalizeFormat: table turns spaces into tabs, others only unescape', () => {
   assert.equal(normalizeFormat('table {{.A}} {{.B}}\\n'), { template: '{{.A}}\t{{.B}}\n', table: true });
   assert.equal(normalizeFormat('{{.A}} {{.B}}\\t'), { template: '{{.A}} {{.B}}\t\n', table: false });
-  assert.ok(isJsonFormat(' json ') && isJsonFormat('{{ json . }}') && !isJsonFormat('{{json .A}}'));
+  assert.ok(isJsonFormat(' json ') && isJsonFormat('{{ json . }}') && isJsonFormat('{{json}}') && !isJsonFormat('{{json .A}}'));
 });
 
 test('formatOutput: one object, json indented with 4 spaces, newline ensured', async () => {
