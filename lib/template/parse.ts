@@ -488,16 +488,13 @@ export function parseTemplate(name: string, src: string, isFunc: (n: string) => 
       const n = peek();
       if ((kind === 'if' && n.k === 'ident' && n.v === 'if') || (kind === 'with' && n.k === 'ident' && n.v === 'with')) {
         // {{else if ...}} / {{else with ...}}: a nested control that consumes the shared {{end}}.
+        // Variables of the first pipeline stay visible until that {{end}}, as in Go.
         next();
-        vars.pop();
-        vars.push([]);
         elseList = [control(kind, n.pos)];
         vars.pop();
         return { k: kind, pipe, list: body.nodes, elseList, pos };
       }
       expectRight('else');
-      vars.pop();
-      vars.push([]);
       const e = list(kind, false);
       elseList = e.nodes;
     }

@@ -73,6 +73,8 @@ const cases: [string, string][] = [
   ['line1\n  {{- .Dangling}}\n', 'line1false\n'],
   ['{{range .Names}} {{- . -}} {{- else -}} none {{- end}}|', 'localhost/a:latestquay.io/b:1|'],
   ['{{if .Dangling -}} yes {{- else -}} no {{- end -}} |', 'no|'],
+  ['{{if $n := .Config.User}}u{{else}}[{{$n}}]{{end}}', '[]'],
+  ['{{with $c := .Config.User}}{{$c}}{{else with $d := .Config.Nested}}{{$c}}{{$d.Deep}}{{end}}', 'yes'],
   ['{{json .Created}}', '"2026-11-25T04:34:09Z"'],
   ['{{json .When}}', '"2026-11-25T04:34:09.12Z"'],
 ];

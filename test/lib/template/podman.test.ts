@@ -47,6 +47,8 @@ const templates = [
   '{{define "T"}}<{{.}}>{{end}}{{template "T" .Client.Os}}{{template "T" "lit"}}',
   '{{block "B" .Client.Version}}[{{.}}]{{end}}',
   '{{(printf "%s-%s" "a" "b") | upper}}|{{len .Client.Version | printf "%03d"}}',
+  '{{if $x := ""}}a{{else}}[{{$x}}]{{end}}|{{with $y := .Client.GitCommit}}{{else}}<{{$y}}>{{end}}',
+  '{{range $i, $c := split "ab" ""}}{{$i}}{{$c}}{{else}}none{{end}}|{{$z := "outer"}}{{range split "q" ","}}{{$z = .}}{{end}}{{$z}}',
   '{{.Client.Built}}|{{.Client.BuiltTime}}|{{if .Client.Built}}nonzero{{else}}zero{{end}}',
 ];
 
