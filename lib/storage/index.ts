@@ -202,11 +202,12 @@ export class Store {
     }
     void manifest;
     const dir = join(this.graphRoot, 'images', id);
-    mkdirSync(dir, { recursive: true });
-    writeFileAtomic(join(dir, 'config.json'), opts.config);
-    writeFileAtomic(join(dir, `manifest-${digestHex(digest)}`), opts.manifest);
-    writeFileAtomic(join(dir, 'manifest'), opts.manifest);
     return this.withLock(() => {
+      // files first, record last: a crash in between leaves an unreferenced directory that GC removes
+      mkdirSync(dir, { recursive: true });
+      writeFileAtomic(join(dir, 'config.json'), opts.config);
+      writeFileAtomic(join(dir, `manifest-${digestHex(digest)}`), opts.manifest);
+      writeFileAtomic(join(dir, 'manifest'), opts.manifest);
       const records = this.readRecords();
       for (const l of layers) {
         // a concurrent rmi may have collected it between our check and the lock
@@ -322,6 +323,11 @@ export class Store {
         // a container whose image was force-removed still needs its layers: keep everything then
         for (const c of this.containerImageIds()) if (!records.some((r) => r.id === c)) return 0;
         let n = 0;
+        for (const id of readdirSync(join(this.graphRoot, 'images'))) {
+          if (id.startsWith('.') || records.some((r) => r.id === id)) continue;
+          this.removeDir(join(this.graphRoot, 'images', id), join(this.graphRoot, 'images'));
+          n++;
+        }
         for (const hex of readdirSync(join(this.graphRoot, 'layers'))) {
           if (hex.startsWith('.') || liveLayers.has(hex)) continue;
           const info = readJson<LayerRecord>(join(this.graphRoot, 'layers', hex, 'layer.json'));
@@ -386,6 +392,11 @@ export class Store {
       }
     }
     for (const id of readdirSync(join(this.graphRoot, 'images'))) {
+      const m = /^\.tmp-(\d+)-/.exec(id);
+      if (m) {
+        if (!pidAlive(Number(m[1]))) rmSync(join(this.graphRoot, 'images', id), { recursive: true, force: true });
+        continue;
+      }
       for (const n of readdirSync(join(this.graphRoot, 'images', id))) {
         const m = /^\.tmp-(\d+)-/.exec(n);
         if (m && !pidAlive(Number(m[1]))) rmSync(join(this.graphRoot, 'images', id, n), { force: true });

@@ -20,7 +20,9 @@ export class StorageImageDestination implements ImageDestination {
   private constructor(readonly reference: StorageReference, private store: Store, private content: HeldLock) {}
 
   static async open(ref: StorageReference, store: Store): Promise<StorageImageDestination> {
-    return new StorageImageDestination(ref, store, await store.holdContent());
+    const content = await store.holdContent();
+    store.cleanTemp(); // leftovers of a killed process (only dead pids' temp names)
+    return new StorageImageDestination(ref, store, content);
   }
 
   supportedManifestMimeTypes(): string[] {

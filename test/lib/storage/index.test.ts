@@ -161,4 +161,23 @@ test('several processes committing into one store at once leave it consistent', 
   assert.is(layers.filter((n) => n.startsWith('.')).length, 0, 'no temp dirs left');
 });
 
+test('kill -9 in the middle of a layer: the next writer cleans up and the store works', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'slow-child.ts'), root], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise((res) => child.on('close', res));
+  let tmp: string | undefined;
+  for (let i = 0; i < 500 && !tmp; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    tmp = readdirSync(join(root, 'layers')).find((n) => n.startsWith('.tmp-') && existsSync(join(root, 'layers', n, 'diff', 'big')));
+  }
+  assert.ok(tmp, 'extraction started');
+  child.kill('SIGKILL');
+  await exited;
+  assert.equal(await store.listImages(), []);
+  const img = base();
+  await storeImage(ref('localhost/after:1'), img);
+  assert.not.ok(existsSync(join(root, 'layers', tmp!)), 'stale temp dir removed');
+  assert.equal(readdirSync(join(root, 'blobs', 'sha256')).filter((n) => n.startsWith('.')), []);
+  assert.is((await store.lookupImage('after:1')).id, img.id);
+});
+
 test.run();
