@@ -27,6 +27,8 @@ if (!only || only === 'js') {
     target: 'node20',
     sourcemap: 'linked',
     external: ['koffi'],
+    // lazy stand-in: the real one builds costly Unicode tables at load (scripts/shims/string-width.mjs)
+    alias: { 'string-width': join(root, 'scripts/shims/string-width.mjs') },
     logLevel: 'warning',
     // yargs and others use require() in places; give ESM output a require.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
