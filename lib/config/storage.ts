@@ -8,8 +8,8 @@
 // which may set everything: driver, graphroot, runroot, rootless_storage_path, options.
 // Precedence: --root/--runroot/--storage-driver > tspod's storage.conf > podman's (driver, options) > defaults.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import { TspodError } from '../errors.ts';
 import { isRootless } from '../rootless/index.ts';
 import { configHome, homeDir } from './paths.ts';
@@ -50,10 +50,18 @@ export function podmanStorageConfPath(): string | undefined {
   return candidates.find((p) => existsSync(p));
 }
 
+// storagePaths() runs at the start of most commands and usually finds no storage.conf, so the TOML
+// parser is loaded only when a file exists (a static import costs every command ~15 ms).
+let parseToml: ((text: string) => Record<string, unknown>) | undefined;
+function tomlParser(): (text: string) => Record<string, unknown> {
+  parseToml ??= (createRequire(import.meta.url)('smol-toml') as typeof import('smol-toml')).parse;
+  return parseToml;
+}
+
 function readStorageFile(path: string): RawStorage {
   let doc: any;
   try {
-    doc = parseToml(readFileSync(path, 'utf8'));
+    doc = tomlParser()(readFileSync(path, 'utf8'));
   } catch (err) {
     const msg = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message.split('\n')[0];
     throw new TspodError('STORAGE_CONF', `reading storage configuration "${path}": ${msg}`, { cause: err });
