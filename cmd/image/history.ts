@@ -36,10 +36,11 @@ export function historyCommand(): CommandModule<HistoryOptions> {
       }
       if (opts.format === 'json') {
         const json = rows.map((r) => ({
-          id: r.id, created: r.created, CreatedBy: r.createdBy, size: r.size, comment: r.comment,
+          id: r.id, created: r.created, CreatedBy: r.createdBy, size: r.size, ...(r.comment ? { comment: r.comment } : {}),
           Created: rfc3339Seconds(r.created),
         }));
-        io.stdout.write(JSON.stringify(json) + '\n');
+        // Go's encoder escapes <, > and & (the "<missing>" IDs)
+        io.stdout.write(JSON.stringify(json).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) + '\n');
         return 0;
       }
       const now = Date.now();

@@ -179,6 +179,18 @@ export class Store {
     }
   }
 
+  /** Bytes of the image's stored metadata files (config and manifests), part of podman's image size. */
+  imageMetadataSize(id: string): number {
+    let n = 0;
+    const dir = join(this.graphRoot, 'images', id);
+    try {
+      for (const f of readdirSync(dir)) if (!f.startsWith('.')) n += statSync(join(dir, f)).size;
+    } catch {
+      /* gone meanwhile */
+    }
+    return n;
+  }
+
   /** Raw config bytes (their sha256 is the image ID). */
   imageConfigBytes(id: string): Buffer {
     return readFileSync(join(this.graphRoot, 'images', id, 'config.json'));

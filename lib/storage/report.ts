@@ -16,15 +16,36 @@ export function repoTag(name: string): { repository: string; tag: string } {
   }
 }
 
-/** Image size as podman reports it: the uncompressed layers plus the config. */
+/**
+ * Image size as podman reports it (containers/storage ImageSize): the uncompressed layers plus every
+ * stored metadata item of the image (config, "manifest" and one manifest-<digest> per digest).
+ */
 export function imageSize(store: Store, rec: ImageRecord): number {
-  let size = rec.size;
-  try {
-    size += store.imageConfigBytes(rec.id).length;
-  } catch {
-    /* config unreadable: layers only */
+  return rec.size + store.imageMetadataSize(rec.id);
+}
+
+/** A timestamp as Go marshals a time.Time (RFC 3339 with only the significant fractional digits). */
+export function goTimestamp(s: string | undefined): string | undefined {
+  if (!s) return s;
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(s);
+  if (!m) return s;
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return `${m[1]}${frac ? '.' + frac : ''}${m[3]}`;
+}
+
+const CONFIG_ORDER = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'ArgsEscaped'];
+const HISTORY_ORDER = ['created', 'created_by', 'author', 'comment', 'empty_layer'];
+
+/** Keys in Go struct order (what podman prints), unknown keys after them; empty values dropped (omitempty). */
+function ordered(o: Record<string, unknown> | undefined, order: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!o) return out;
+  for (const k of [...order, ...Object.keys(o).filter((k) => !order.includes(k))]) {
+    const v = o[k];
+    if (v === undefined || v === null || v === '' || v === false) continue;
+    out[k] = v;
   }
-  return size;
+  return out;
 }
 
 export function repoDigests(rec: ImageRecord): string[] {
@@ -63,8 +84,8 @@ export async function inspectImage(store: Store, rec: ImageRecord): Promise<Reco
     RepoDigests: repoDigests(rec),
     Parent: '',
     Comment: cfg.comment ?? cfg.history?.[0]?.comment ?? '',
-    Created: cfg.created ?? rec.created,
-    Config: cfg.config ?? {},
+    Created: goTimestamp(cfg.created ?? rec.created),
+    Config: ordered(cfg.config as Record<string, unknown>, CONFIG_ORDER),
     Version: cfg.docker_version ?? '',
     Author: cfg.author ?? '',
     Architecture: cfg.architecture,
@@ -77,7 +98,11 @@ export async function inspectImage(store: Store, rec: ImageRecord): Promise<Reco
     Annotations: manifest?.annotations ?? {},
     ManifestType: rec.manifestMediaType,
     User: cfg.config?.User ?? '',
-    History: cfg.history ?? [],
+    History: (cfg.history ?? []).map((h) => {
+      const e = ordered(h as Record<string, unknown>, HISTORY_ORDER);
+      if (e.created) e.created = goTimestamp(e.created as string);
+      return e;
+    }),
     NamesHistory: rec.namesHistory,
   };
   if (cfg.variant) out.Variant = cfg.variant;
@@ -101,7 +126,7 @@ export async function imageHistory(store: Store, rec: ImageRecord): Promise<Hist
   const rows: HistoryRow[] = hist.map((h) => {
     let size = 0;
     if (!h.empty_layer && layer < rec.layers.length) size = store.layerInfo(rec.layers[layer++])?.uncompressedSize ?? 0;
-    return { id: '<missing>', created: h.created ?? '', createdBy: h.created_by ?? '', size, comment: h.comment ?? '', tags: [] };
+    return { id: '<missing>', created: goTimestamp(h.created) ?? '', createdBy: h.created_by ?? '', size, comment: h.comment ?? '', tags: [] };
   });
   rows.reverse();
   if (rows.length) {
