@@ -10,7 +10,8 @@ const NONE = Symbol('none');
 type Final = unknown | typeof NONE;
 const BREAK = Symbol('break');
 const CONTINUE = Symbol('continue');
-const MAX_DEPTH = 100000;
+// Go allows 100000 nested template calls; the JS stack runs out far earlier.
+const MAX_DEPTH = 1000;
 
 interface State {
   tmpl: ParsedTemplate;
@@ -55,7 +56,8 @@ function evalField(s: State, dot: unknown, name: string, receiver: unknown, args
     return receiver.get(name);
   }
   if (typeof receiver === 'object' && !Array.isArray(receiver) && !(receiver instanceof Date)) {
-    const v = (receiver as Record<string, unknown>)[name];
+    // Own fields, plus getters/methods of classes; never Object.prototype's (toString, constructor...).
+    const v = name in Object.prototype && !Object.prototype.hasOwnProperty.call(receiver, name) ? undefined : (receiver as Record<string, unknown>)[name];
     if (typeof v === 'function') {
       const argv = args.map((a) => evalArg(s, dot, a));
       if (final !== NONE) argv.push(final);
@@ -246,7 +248,7 @@ function walk(s: State, dot: unknown, nodes: Node[]): void {
       case 'template': {
         const body = s.tmpl.defines.get(n.name);
         if (!body) fail(n.pos, `{{template ${JSON.stringify(n.name)}${n.pipe ? ' ' + n.pipe.src : ''}}}`, `template ${JSON.stringify(n.name)} not defined`);
-        if (++s.depth > MAX_DEPTH) fail(n.pos, n.name, 'exceeded maximum template depth');
+        if (++s.depth > MAX_DEPTH) fail(n.pos, n.name, `exceeded maximum template depth (${MAX_DEPTH})`);
         const arg = n.pipe ? evalPipeline(s, dot, n.pipe) : undefined;
         const saved = s.vars;
         s.vars = [{ name: '$', value: arg }];

@@ -75,6 +75,7 @@ const cases: [string, string][] = [
   ['{{if .Dangling -}} yes {{- else -}} no {{- end -}} |', 'no|'],
   ['{{if $n := .Config.User}}u{{else}}[{{$n}}]{{end}}', '[]'],
   ['{{with $c := .Config.User}}{{$c}}{{else with $d := .Config.Nested}}{{$c}}{{$d.Deep}}{{end}}', 'yes'],
+  ['{{.toString}}|{{.constructor}}|{{.Labels.hasOwnProperty}}', '<no value>|<no value>|<no value>'],
   ['{{json .Created}}', '"2026-11-25T04:34:09Z"'],
   ['{{json .When}}', '"2026-11-25T04:34:09.12Z"'],
 ];
@@ -101,6 +102,7 @@ const errors: [string, RegExp][] = [
   ['{{$x := 1}}{{$y}}', /undefined variable "\$y"/],
   ['{{continue}}', /\{\{continue\}\} outside \{\{range\}\}/],
   ['{{/* unclosed', /unclosed comment/],
+  ['{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}', /exceeded maximum template depth \(1000\)/],
 ];
 for (const [tpl, re] of errors) {
   test(`error ${JSON.stringify(tpl)}`, () => {
