@@ -36,6 +36,12 @@ export function parseChallenges(header: string | string[] | undefined): Challeng
     i++; // closing quote
     return v;
   };
+  // Lenient: registries send unquoted URLs, which are not RFC tokens.
+  const bare = (): string => {
+    const start = i;
+    while (i < s.length && s[i] !== ',' && s[i] !== ' ' && s[i] !== '\t') i++;
+    return s.slice(start, i);
+  };
   while (i < s.length) {
     skipWs();
     while (s[i] === ',') { i++; skipWs(); }
@@ -54,7 +60,7 @@ export function parseChallenges(header: string | string[] | undefined): Challeng
       if (s[i] !== '=') { i = save; break; } // a new challenge starts here
       i++;
       skipWs();
-      const value = s[i] === '"' ? quoted() : token() ?? '';
+      const value = s[i] === '"' ? quoted() : bare();
       c.params[name.toLowerCase()] = value;
     }
   }
