@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -26,9 +27,9 @@ struct pause_msg_s
   int step;   /* which step failed */
 };
 
-enum { STEP_UNSHARE = 1, STEP_SETID, STEP_MOUNT };
+enum { STEP_UNSHARE = 1, STEP_SETID, STEP_MOUNT, STEP_PIDFILE };
 static const char *const step_names[] = { "", "unshare user+mount namespace", "become root in the user namespace",
-                                          "make / rslave in the mount namespace" };
+                                          "make / rslave in the mount namespace", "write pause.pid" };
 
 static int
 write_all (int fd, const void *buf, size_t len)
@@ -89,7 +90,7 @@ set_cmdline (void)
 }
 
 static void __attribute__ ((noreturn))
-pause_main (int rfd, int wfd)
+pause_main (int rfd, int wfd, const char *pidfile)
 {
   int keep[2] = { rfd, wfd };
   int devnull;
@@ -130,6 +131,19 @@ pause_main (int rfd, int wfd)
       report (wfd, STEP_MOUNT, errno);
       _exit (1);
     }
+  /* written here, not by the launcher: a launcher killed after the mapping cannot leave an
+     unrecorded pause process behind */
+  if (pidfile)
+    {
+      char buf[32];
+      tspod_helper_error_t err = NULL;
+      snprintf (buf, sizeof buf, "%d", (int) getpid ());
+      if (tspod_helper_write_file_atomic (pidfile, buf, &err) < 0)
+        {
+          report (wfd, STEP_PIDFILE, err->status);
+          _exit (1);
+        }
+    }
   report (wfd, 0, 0);
   close (rfd);
   close (wfd);
@@ -155,7 +169,7 @@ read_msg (int rfd, struct pause_msg_s *m, const char *when, tspod_helper_error_t
     return tspod_helper_make_error (err, 0, "PAUSE", "the pause process exited %s", when);
   if (m->status)
     {
-      int step = m->step > 0 && m->step <= STEP_MOUNT ? m->step : 0;
+      int step = m->step > 0 && m->step <= STEP_PIDFILE ? m->step : 0;
       if (step == STEP_UNSHARE && (m->status == EPERM || m->status == ENOSPC))
         return tspod_helper_make_error (err, m->status, "USERNS",
                                         "cannot create a user namespace (check /proc/sys/user/max_user_namespaces "
@@ -167,7 +181,7 @@ read_msg (int rfd, struct pause_msg_s *m, const char *when, tspod_helper_error_t
 
 pid_t
 tspod_helper_pause_create (const struct tspod_helper_idmap_s *uids, const struct tspod_helper_idmap_s *gids,
-                           const char *user, tspod_helper_error_t *err)
+                           const char *user, const char *pidfile, tspod_helper_error_t *err)
 {
   cleanup_close int to_child_r = -1, to_child_w = -1, from_child_r = -1, from_child_w = -1;
   int p[2], status, ret;
@@ -193,7 +207,7 @@ tspod_helper_pause_create (const struct tspod_helper_idmap_s *uids, const struct
       pid_t pp = fork ();
       if (pp != 0)
         _exit (pp < 0);
-      pause_main (to_child_r, from_child_w);
+      pause_main (to_child_r, from_child_w, pidfile);
     }
   close (to_child_r), to_child_r = -1;
   close (from_child_w), from_child_w = -1;

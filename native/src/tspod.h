@@ -61,9 +61,10 @@ int tspod_helper_idmap_apply (pid_t pid, const struct tspod_helper_idmap_s *uids
 /* main() stores its argv here so the pause process can rename itself in ps output. */
 extern char **tspod_helper_argv;
 extern int tspod_helper_argc;
-/* Create a pause process in new user+mount namespaces mapped with uids/gids; returns its pid (> 0). */
+/* Create a pause process in new user+mount namespaces mapped with uids/gids; it writes its pid to
+   `pidfile` (atomically) before it reports ready. Returns its pid (> 0). */
 pid_t tspod_helper_pause_create (const struct tspod_helper_idmap_s *uids, const struct tspod_helper_idmap_s *gids,
-                                 const char *user, tspod_helper_error_t *err);
+                                 const char *user, const char *pidfile, tspod_helper_error_t *err);
 
 /* ---- userns.c: create or join ---- */
 struct tspod_helper_ns_s

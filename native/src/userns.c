@@ -113,7 +113,6 @@ create_pause (const char *rundir, struct tspod_helper_ns_s *ns, tspod_helper_err
   struct tspod_helper_idmap_s uids, gids;
   struct passwd *pw = getpwuid (getuid ());
   cleanup_free char *user = NULL, *pidfile = NULL;
-  char pidbuf[32];
   pid_t pid;
   int ret;
 
@@ -126,15 +125,14 @@ create_pause (const char *rundir, struct tspod_helper_ns_s *ns, tspod_helper_err
   ret = tspod_helper_idmap_read ("/etc/subgid", user, getgid (), &gids, err);
   if (ret < 0)
     return ret;
-  pid = tspod_helper_pause_create (&uids, &gids, user, err);
+  if (asprintf (&pidfile, "%s/pause.pid", rundir) < 0)
+    abort ();
+  pid = tspod_helper_pause_create (&uids, &gids, user, pidfile, err);
   if (pid < 0)
     return pid;
   if (!open_pause_ns (pid, ns))
     return tspod_helper_make_error (err, 0, "PAUSE", "the new pause process %d vanished", (int) pid);
-  if (asprintf (&pidfile, "%s/pause.pid", rundir) < 0)
-    abort ();
-  snprintf (pidbuf, sizeof pidbuf, "%d", (int) pid);
-  return tspod_helper_write_file_atomic (pidfile, pidbuf, err);
+  return 0;
 }
 
 int

@@ -87,6 +87,7 @@ test('flock: contention with another process, async wait keeps the event loop ru
 
     // the other process holds it until we tell it to go (it reads a line on stdin)
     const holder = spawn('flock', [file, 'sh', '-c', 'echo locked; read _'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const holderClosed = new Promise((r) => holder.once('close', r));
     await new Promise<void>((res) => holder.stdout.once('data', () => res()));
     assert.not.ok(tryFlock(fd, LOCK_SH), 'held elsewhere');
     let ticks = 0;
@@ -98,7 +99,7 @@ test('flock: contention with another process, async wait keeps the event loop ru
     const ticksAtLock = await waiting;
     clearInterval(ticker);
     assert.ok(ticksAtLock > 0);
-    await new Promise((r) => holder.once('close', r));
+    await holderClosed;
     assert.is(spawnSync('flock', ['-n', file, 'true']).status, 1, 'we hold it now');
   } finally {
     closeSync(fd);
