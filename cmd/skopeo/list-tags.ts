@@ -14,16 +14,16 @@ export interface ListTagsOptions extends SkopeoGlobalOptions {
 export async function listDockerTags(ref: ImageReference, ctx: SystemContext): Promise<string[]> {
   const dockerRef = ref.dockerReference();
   if (!dockerRef) throw new TspodError('INVALID_REFERENCE', 'listing tags: the reference has no repository');
-  const { parseDockerRef } = await import('../../lib/signature/identity.ts');
-  const name = parseDockerRef(dockerRef).name;
-  const slash = name.indexOf('/');
-  const registry = name.slice(0, slash);
-  // Not a literal specifier while lib/registry/client.ts (the registry helper's part) has not landed,
-  // so the bundle builds without it; switch to a literal import once it exists.
-  const spec = '../../lib/registry/client.ts';
-  const { RegistryClient } = (await import(spec)) as { RegistryClient: new (o: { registry: string; insecure: boolean; ctx: SystemContext }) => { listTags(repo: string): Promise<string[]> } };
-  const client = new RegistryClient({ registry, insecure: ctx.tlsVerify === false, ctx });
-  return client.listTags(name.slice(slash + 1));
+  // The primary location after registries.conf rewriting (and its insecure setting), as for a push.
+  const { pushEndpoint } = await import('../../lib/transports/docker/client.ts');
+  const ep = pushEndpoint(dockerRef, ctx);
+  const { RegistryClient } = await import('../../lib/registry/client.ts');
+  const client = new RegistryClient({ registry: ep.host, insecure: ep.insecure, ctx });
+  try {
+    return await client.listTags(ep.repo);
+  } finally {
+    await client.close();
+  }
 }
 
 export function listTagsCommand(): CommandModule<ListTagsOptions> {
