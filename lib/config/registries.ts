@@ -107,20 +107,20 @@ const domainRe = /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?
 function parsePullFromMirror(v: unknown, file: string): PullFromMirror | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'all' || v === 'digest-only' || v === 'tag-only') return v;
-  throw configError(`loading registries configuration "${file}": unsupported pull-from-mirror value "${String(v)}"`);
+  throw configError(`unsupported pull-from-mirror value "${String(v)}"`);
 }
 
 function parseRegistry(raw: any, file: string): RegistryEntry {
   const location = raw.location === undefined || raw.location === '' ? '' : parseLocation(raw.location, 'location');
   let prefix = raw.prefix ? parseLocation(raw.prefix, 'prefix') : location;
-  if (!prefix) throw configError(`loading registries configuration "${file}": invalid location: cannot be empty`);
-  if (prefix.startsWith('*') && !prefix.startsWith('*.')) throw configError(`loading registries configuration "${file}": invalid prefix '${prefix}' for wildcarded prefix`);
-  if (prefix.startsWith('*.') && location) throw configError(`loading registries configuration "${file}": location ${location} cannot be set when prefix "${prefix}" contains a wildcard`);
+  if (!prefix) throw configError(`invalid location: cannot be empty`);
+  if (prefix.startsWith('*') && !prefix.startsWith('*.')) throw configError(`invalid prefix '${prefix}' for wildcarded prefix`);
+  if (prefix.startsWith('*.') && location) throw configError(`location ${location} cannot be set when prefix "${prefix}" contains a wildcard`);
   const mirrorByDigestOnly = raw['mirror-by-digest-only'] === true;
   const mirrors: Endpoint[] = (Array.isArray(raw.mirror) ? raw.mirror : []).map((m: any) => {
     const pfm = parsePullFromMirror(m['pull-from-mirror'], file);
     if (mirrorByDigestOnly && pfm && pfm !== 'digest-only') {
-      throw configError(`loading registries configuration "${file}": cannot set mirror usage mirror-by-digest-only for the registry (${prefix}) and pull-from-mirror for per-mirror (${m.location}) at the same time`);
+      throw configError(`cannot set mirror usage mirror-by-digest-only for the registry (${prefix}) and pull-from-mirror for per-mirror (${m.location}) at the same time`);
     }
     return { location: parseLocation(m.location, 'mirror location'), insecure: m.insecure === true, ...(pfm ? { pullFromMirror: pfm } : {}) };
   });
@@ -128,18 +128,25 @@ function parseRegistry(raw: any, file: string): RegistryEntry {
   return { prefix, location: location || prefix, insecure: raw.insecure === true, blocked: raw.blocked === true, mirrorByDigestOnly, mirrors };
 }
 
-function loadFile(file: string): Partial {
-  let text: string;
+/** Parse one file; errors read like containers/image's: loading [drop-in ]registries configuration "F": ... */
+function loadFile(file: string, dropIn: boolean): Partial {
+  const text = readFileSync(file, 'utf8'); // ENOENT is handled by the caller
   try {
-    text = readFileSync(file, 'utf8');
+    const p = parseFile(file, text);
+    validateAliases(p.aliases);
+    return p;
   } catch (err) {
-    throw err;
+    if (!(err instanceof TspodError)) throw err;
+    throw configError(`loading ${dropIn ? 'drop-in ' : ''}registries configuration "${file}": ${err.message}`, err);
   }
+}
+
+function parseFile(file: string, text: string): Partial {
   let doc: any;
   try {
     doc = parseToml(text);
   } catch (err) {
-    throw configError(`loading registries configuration "${file}": ${(err as Error).message.split('\n')[0]}`, err);
+    throw configError((err as Error).message.split('\n')[0], err);
   }
   const out: Partial = { aliases: new Map() };
   const v1 = doc.registries && typeof doc.registries === 'object' && !Array.isArray(doc.registries) ? doc.registries : undefined;
@@ -150,7 +157,7 @@ function loadFile(file: string): Partial {
   const v2Regs: any[] = Array.isArray(doc.registry) ? doc.registry : [];
   const usr: unknown = doc['unqualified-search-registries'];
   if (v1NonEmpty) {
-    if (v2Regs.length || (Array.isArray(usr) && usr.length)) throw configError(`loading registries configuration "${file}": mixing sysregistry v1/v2 is not supported`);
+    if (v2Regs.length || (Array.isArray(usr) && usr.length)) throw configError(`mixing sysregistry v1/v2 is not supported`);
     const map = new Map<string, RegistryEntry>();
     const get = (loc: string) => {
       const l = parseLocation(loc, 'location');
@@ -165,17 +172,17 @@ function loadFile(file: string): Partial {
   } else {
     if (v2Regs.length) out.registries = v2Regs.map((r) => parseRegistry(r, file));
     if (usr !== undefined) {
-      if (!Array.isArray(usr)) throw configError(`loading registries configuration "${file}": unqualified-search-registries must be an array`);
+      if (!Array.isArray(usr)) throw configError(`unqualified-search-registries must be an array`);
       out.usr = usr.map((s) => {
         const r = parseLocation(s, 'unqualified-search-registries entry');
-        if (!domainRe.test(r)) throw configError(`loading registries configuration "${file}": Invalid unqualified-search-registries entry "${r}"`);
+        if (!domainRe.test(r)) throw configError(`Invalid unqualified-search-registries entry "${r}"`);
         return r;
       });
     }
   }
   const mode = doc['short-name-mode'];
   if (mode !== undefined && mode !== '') {
-    if (mode !== 'enforcing' && mode !== 'permissive' && mode !== 'disabled') throw configError(`loading registries configuration "${file}": invalid short name mode: "${String(mode)}"`);
+    if (mode !== 'enforcing' && mode !== 'permissive' && mode !== 'disabled') throw configError(`invalid short-name mode: "${String(mode)}"`);
     out.shortNameMode = mode;
   }
   if (Array.isArray(doc['credential-helpers'])) out.credentialHelpers = doc['credential-helpers'].map(String);
@@ -223,40 +230,44 @@ export function loadRegistriesConfig(ctx: SystemContext = {}): RegistriesConfig 
     for (const [k, v] of p.aliases) conf.aliases.set(k, v);
   };
   try {
-    merge(main, loadFile(main));
+    merge(main, loadFile(main, false));
     conf.unqualifiedSearchRegistriesOrigin ||= main;
   } catch (err) {
     const explicit = ctx.registriesConf || process.env.CONTAINERS_REGISTRIES_CONF;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    if (explicit) throw configError(`loading registries configuration "${main}": no such file or directory`, err);
+    if (explicit) throw configError(`loading registries configuration "${main}": open ${main}: no such file or directory`, err);
   }
-  for (const f of dropIns) merge(f, loadFile(f));
+  for (const f of dropIns) merge(f, loadFile(f, true));
   conf.registries = [...regs.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
-  validateAliases(conf.aliases);
   cache.set(key, conf);
   return conf;
 }
 
+/** containers/image validateShortName / parseShortNameValue, with its messages. */
 function validateAliases(aliases: Map<string, AliasValue>): void {
+  const fail = (msg: string): never => {
+    throw configError(`validating short-name aliases: ${msg}`);
+  };
   for (const [k, v] of aliases) {
-    const where = `loading registries configuration "${v.origin}"`;
     let key;
     try {
       key = parseReference(k);
     } catch (err) {
-      throw configError(`${where}: invalid short name "${k}": ${(err as Error).message}`);
+      return fail(`cannot parse short name: "${k}": ${(err as Error).message}`);
     }
-    if (key.tag || key.digest) throw configError(`${where}: invalid short name "${k}": tag or digest not allowed`);
-    if (!isShortName(k)) throw configError(`${where}: invalid short name "${k}": must not contain a registry`);
+    if (key.digest) fail(`invalid short name "${k}": must not contain digest`);
+    if (key.tag) fail(`invalid short name "${k}": must not contain tag`);
+    if (!isShortName(k)) fail(`invalid short name "${k}": must not contain registry`);
     if (!v.value) continue; // an empty value in a later file removes the alias
     let val;
     try {
       val = parseReference(v.value);
     } catch (err) {
-      throw configError(`${where}: invalid alias "${k}" = "${v.value}": ${(err as Error).message}`);
+      return fail(`parsing alias "${v.value}": ${(err as Error).message}`);
     }
-    if (isShortName(v.value)) throw configError(`${where}: invalid alias "${k}" = "${v.value}": must be a fully-qualified reference`);
-    if (val.tag || val.digest) throw configError(`${where}: invalid alias "${k}" = "${v.value}": tag or digest not allowed`);
+    if (val.digest) fail(`invalid alias "${v.value}": must not contain digest`);
+    if (val.tag) fail(`invalid alias "${v.value}": must not contain tag`);
+    if (isShortName(v.value) || !val.registry) fail(`invalid alias "${v.value}": must contain registry and repository`);
   }
 }
 

@@ -1,6 +1,7 @@
 // registries.conf loading, drop-in merging, prefix matching, location rewriting and mirrors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,7 +150,7 @@ const errorCases: [string, string, RegExp][] = [
   ['scheme', '[[registry]]\nlocation = "https://x.example"\n', /invalid location 'https:\/\/x.example': URI schemes are not supported/],
   ['conflict', '[[registry]]\nlocation = "x.example"\ninsecure = true\n[[registry]]\nprefix = "x.example/a"\nlocation = "x.example"\n', /defined multiple times with conflicting 'insecure' setting/],
   ['usr', 'unqualified-search-registries = ["bad/ns"]\n', /Invalid unqualified-search-registries entry "bad\/ns"/],
-  ['mode', 'short-name-mode = "sometimes"\n', /invalid short name mode: "sometimes"/],
+  ['mode', 'short-name-mode = "sometimes"\n', /invalid short-name mode: "sometimes"/],
   ['toml', 'unqualified-search-registries = [\n', /loading registries configuration ".*toml.conf"/],
   ['pfm', '[[registry]]\nlocation = "x.example"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m.example"\npull-from-mirror = "all"\n', /cannot set mirror usage mirror-by-digest-only/],
 ];
@@ -157,6 +158,35 @@ for (const [name, text, re] of errorCases) {
   test(`invalid registries.conf: ${name}`, () => {
     const p = write(`${name}.conf`, text);
     assert.throws(() => loadRegistriesConfig({ registriesConf: p, registriesDir: join(dir, 'none') }), (e: Error) => re.test(e.message) && (e as any).exitCode === 125);
+  });
+}
+
+// The same bad files through podman: identical messages (it fails before any network access).
+const hasPodman = spawnSync('podman', ['--version']).status === 0;
+const podmanErrorCases: [string, string][] = [
+  ['alias-unqualified', '[aliases]\n"x" = "notqualified"\n'],
+  ['alias-tagged-key', '[aliases]\n"x:tag" = "quay.io/x"\n'],
+  ['alias-qualified-key', '[aliases]\n"quay.io/x" = "quay.io/x"\n'],
+  ['alias-tagged-value', '[aliases]\n"x" = "quay.io/x:1"\n'],
+  ['usr-path', 'unqualified-search-registries = ["bad/ns"]\n'],
+  ['mode-bad', 'short-name-mode = "sometimes"\n'],
+  ['location-scheme', '[[registry]]\nlocation = "https://x.example"\n'],
+  ['v1v2', '[registries.search]\nregistries = ["a"]\n[[registry]]\nlocation = "b"\n'],
+  ['insecure-conflict', '[[registry]]\nlocation = "x.example"\ninsecure = true\n[[registry]]\nprefix = "x.example/a"\nlocation = "x.example"\n'],
+];
+for (const [name, text] of podmanErrorCases) {
+  test(`same message as podman for a bad registries.conf: ${name}`, () => {
+    if (!hasPodman) return console.log('# skip: podman not installed');
+    const p = write(`podman-${name}.conf`, text);
+    const r = spawnSync('podman', ['pull', '-q', 'tspodtestimg'], { encoding: 'utf8', env: { ...process.env, CONTAINERS_REGISTRIES_CONF: p } });
+    assert.is(r.status, 125);
+    let ours = '';
+    try {
+      loadRegistriesConfig({ registriesConf: p });
+    } catch (err) {
+      ours = `Error: ${(err as Error).message}`;
+    }
+    assert.is(ours, r.stderr.trim().split('\n').pop());
   });
 }
 

@@ -113,9 +113,9 @@ test('local candidates: alias, localhost, then search registries', () => {
 
 test('invalid aliases are configuration errors', () => {
   const bad = conf('badalias.conf', '[aliases]\n"x" = "notqualified"\n');
-  assert.throws(() => resolveShortName('x', ctx(bad)), /must be a fully-qualified reference/);
+  assert.throws(() => resolveShortName('x', ctx(bad)), /validating short-name aliases: invalid alias "notqualified": must contain registry and repository/);
   const bad2 = conf('badalias2.conf', '[aliases]\n"x:tag" = "quay.io/x"\n');
-  assert.throws(() => resolveShortName('y', ctx(bad2)), /invalid short name "x:tag"/);
+  assert.throws(() => resolveShortName('y', ctx(bad2)), /invalid short name "x:tag": must not contain tag/);
 });
 
 // The same failures through podman, when installed: identical messages (no network is reached).
