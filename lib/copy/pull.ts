@@ -82,9 +82,10 @@ export async function pullImage(image: string, o: PullImageOptions): Promise<str
     if (parsed.tag && name.includes(':') || parsed.digest) throw new TspodError('INVALID_ARGUMENT', 'tag or digest can\'t be used with --all-tags/-a');
     const { openClient, pushEndpoint } = await import('../transports/docker/client.ts');
     const ep = pushEndpoint(parsed.name, o.ctx);
-    const client = (await openClient(ep, o.ctx)) as unknown as { listTags(repo: string): Promise<string[]> };
+    const client = await openClient(ep, o.ctx);
+    const tags = await client.listTags(ep.repo).finally(() => client.close());
     const ids: string[] = [];
-    for (const tag of await client.listTags(ep.repo)) {
+    for (const tag of tags) {
       const full = `${parsed.name}:${tag}`;
       if (!o.quiet) o.stderr.write(`Trying to pull ${full}...\n`);
       ids.push(await pullOne(full, o));

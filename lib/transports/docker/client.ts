@@ -15,6 +15,9 @@ export interface RegistryClientLike {
   getBlob(repo: string, digest: string, offset?: number): Promise<{ stream: Readable; size: number }>;
   uploadBlob(repo: string, digest: string, size: number, stream: Readable): Promise<unknown>;
   mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean>;
+  listTags(repo: string): Promise<string[]>;
+  /** Close idle connections. */
+  close(): Promise<void>;
 }
 
 export interface Endpoint {
@@ -45,8 +48,6 @@ export function pushEndpoint(fullRef: string, ctx: SystemContext): Endpoint {
 }
 
 export async function openClient(ep: Endpoint, ctx: SystemContext): Promise<RegistryClientLike> {
-  // TODO(helper 3): literal import once lib/registry/client.ts is committed (a literal would break the build now).
-  const spec = '../../registry/client.ts';
-  const { RegistryClient } = (await import(spec)) as { RegistryClient: new (o: object) => unknown };
-  return new RegistryClient({ registry: ep.host, insecure: ep.insecure, ctx }) as unknown as RegistryClientLike;
+  const { RegistryClient } = await import('../../registry/client.ts');
+  return new RegistryClient({ registry: ep.host, insecure: ep.insecure, ctx });
 }

@@ -112,5 +112,6 @@ export class DockerImageDestination implements ImageDestination {
 
   async close(): Promise<void> {
     await recordLocations(this.seen);
+    await this.client.close();
   }
 }

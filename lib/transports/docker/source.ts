@@ -1,19 +1,17 @@
 // Reads an image from a registry: the manifest (from the first endpoint that has it: mirrors, then the
 // primary location), blobs streamed with resume (Range) after a temporary failure, signatures through
 // lib/signature/storage.ts.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { TspodError } from '../../errors.ts';
 import { sha256Digest } from '../../oci/digest.ts';
 import * as MT from '../../oci/media-types.ts';
 import type { Descriptor } from '../../oci/types.ts';
-import { isTemporaryError } from '../../copy/retry.ts';
 import type { ImageSource, ManifestBytes, SystemContext } from '../types.ts';
 import { recordLocations } from './blob-cache.ts';
 import { openClient, pullEndpoints, pushEndpoint, type Endpoint, type RegistryClientLike } from './client.ts';
 import type { DockerReference } from './transport.ts';
 
 export const MANIFEST_ACCEPT = [MT.OCI_MANIFEST, MT.DOCKER_MANIFEST, MT.OCI_INDEX, MT.DOCKER_MANIFEST_LIST, MT.DOCKER_SCHEMA1_SIGNED, MT.DOCKER_SCHEMA1];
-const MAX_RESUMES = 5;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -46,6 +44,7 @@ export class DockerImageSource implements ImageSource {
         }
         return new DockerImageSource(ref, ctx, ep, client, { bytes: m.bytes, mediaType: m.mediaType, digest: m.digest || sha256Digest(m.bytes) });
       } catch (err) {
+        await client.close().catch(() => {});
         lastErr = new TspodError((err as TspodError).code ?? 'REGISTRY', `reading manifest ${tagOrDigest} in ${ep.host}/${ep.repo}: ${message(err)}`, {
           cause: err, hint: (err as TspodError).hint, exitCode: (err as TspodError).exitCode,
         });
@@ -82,29 +81,11 @@ export class DockerImageSource implements ImageSource {
     }
   }
 
+  /** The client resumes a broken download with a Range request itself. */
   async getBlob(desc: Descriptor, offset = 0): Promise<{ stream: Readable; size: number }> {
-    const { client, ep } = this;
-    const first = await client.getBlob(ep.repo, desc.digest, offset);
-    this.seen.push({ digest: desc.digest, location: `${ep.host}/${ep.repo}` });
-    const total = desc.size >= 0 ? desc.size : first.size + offset;
-    // A reset mid-blob resumes with a Range request from where it stopped (containers/image bodyReader).
-    async function* resuming(): AsyncGenerator<Buffer> {
-      let got = offset;
-      let cur = first.stream;
-      for (let resumes = 0; ; ) {
-        try {
-          for await (const chunk of cur) {
-            got += (chunk as Buffer).length;
-            yield chunk as Buffer;
-          }
-          return;
-        } catch (err) {
-          if (!isTemporaryError(err) || ++resumes > MAX_RESUMES || got >= total) throw err;
-          cur = (await client.getBlob(ep.repo, desc.digest, got)).stream;
-        }
-      }
-    }
-    return { stream: Readable.from(resuming(), { objectMode: false, highWaterMark: 1 << 20 }), size: first.size };
+    const r = await this.client.getBlob(this.ep.repo, desc.digest, offset);
+    this.seen.push({ digest: desc.digest, location: `${this.ep.host}/${this.ep.repo}` });
+    return r;
   }
 
   async getSignatures(instanceDigest?: string): Promise<Buffer[]> {
@@ -115,6 +96,7 @@ export class DockerImageSource implements ImageSource {
 
   async close(): Promise<void> {
     await recordLocations(this.seen);
+    await this.client.close();
   }
 }
 
@@ -127,11 +109,16 @@ function withRepo(c: RegistryClientLike, _repo: string): RegistryClientLike {
 export async function deleteDockerImage(ref: DockerReference, ctx: SystemContext): Promise<void> {
   const ep = pushEndpoint(ref.dockerReference(), ctx);
   const client = await openClient(ep, ctx);
-  let digest = ref.named.digest;
-  if (!digest) {
-    const h = await client.headManifest(ep.repo, ref.named.tag ?? 'latest', MANIFEST_ACCEPT);
-    if (!h) throw new TspodError('MANIFEST_UNKNOWN', `reading manifest ${ref.named.tag ?? 'latest'} in ${ep.host}/${ep.repo}: manifest unknown`, { exitCode: 2 });
-    digest = h.digest;
+  try {
+    let digest = ref.named.digest;
+    if (!digest) {
+      const tag = ref.named.tag ?? 'latest';
+      const h = await client.headManifest(ep.repo, tag, MANIFEST_ACCEPT);
+      if (!h) throw new TspodError('MANIFEST_UNKNOWN', `reading manifest ${tag} in ${ep.host}/${ep.repo}: manifest unknown`, { exitCode: 2 });
+      digest = h.digest;
+    }
+    await client.deleteManifest(ep.repo, digest);
+  } finally {
+    await client.close();
   }
-  await client.deleteManifest(ep.repo, digest);
 }
