@@ -108,12 +108,12 @@ export function authKeysFor(key: string): string[] {
   return out;
 }
 
-function decodeEntry(path: string, key: string, e: AuthEntry): Credentials | undefined {
+function decodeEntry(path: string, _key: string, e: AuthEntry): Credentials | undefined {
   if (e.identitytoken) return { username: '', password: '', identityToken: e.identitytoken, source: path };
   if (!e.auth) return undefined;
   const decoded = Buffer.from(e.auth, 'base64').toString('utf8');
   const i = decoded.indexOf(':');
-  if (i < 0) throw authError('AUTH_FILE', `reading credentials for "${key}" in "${path}": invalid auth configuration file`);
+  if (i < 0) return undefined; // docker and containers/image skip a malformed entry silently
   return { username: decoded.slice(0, i), password: decoded.slice(i + 1).replace(/\0+$/, ''), source: path };
 }
 

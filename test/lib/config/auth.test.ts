@@ -140,6 +140,12 @@ else if (op === 'erase') { if (!db[input]) process.exit(1); delete db[input]; fs
   assert.is(getCredentials('stored.example', hctx), undefined);
 });
 
+test('a malformed auth entry is skipped like docker does', () => {
+  const f = join(dir, 'nocolon.json');
+  writeJson(f, { auths: { 'x.example': { auth: b64('nocolon') } } });
+  assert.is(getCredentials('x.example', { ...ctx, authFile: f }), undefined);
+});
+
 test('a broken auth file is a clear error', () => {
   const f = join(dir, 'broken.json');
   writeFileSync(f, '{ not json');
