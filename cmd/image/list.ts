@@ -49,9 +49,9 @@ export function listCommand(name = 'ls'): CommandModule<ListOptions> {
       let images = await store.listImages();
       const filters = [...(opts.filter ?? [])];
       if (opts.image) filters.push(`reference=${opts.image}`);
-      const match = await compileFilters(filters, {
-        store, images, containersOf: (id) => store.containersUsing(id).length, config: (id) => store.imageConfig(id),
-      });
+      const usage = store.containerUsage();
+      const containersOf = (id: string) => usage.get(id)?.length ?? 0;
+      const match = filters.length ? await compileFilters(filters, { store, images, containersOf, config: (id) => store.imageConfig(id) }) : async () => true;
       const kept = [];
       for (const r of images) if (await match(r)) kept.push(r);
       images = kept;
@@ -61,7 +61,7 @@ export function listCommand(name = 'ls'): CommandModule<ListOptions> {
         const names = r.names.length ? r.names : [''];
         return names.map((n) => {
           const { repository, tag } = n ? repoTag(n) : { repository: '<none>', tag: '<none>' };
-          return { rec: r, repository, tag, size, containers: store.containersUsing(r.id).length };
+          return { rec: r, repository, tag, size, containers: containersOf(r.id) };
         });
       });
       const cmp: Record<string, (a: typeof rows[0], b: typeof rows[0]) => number> = {

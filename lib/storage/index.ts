@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { NotFoundError, TspodError } from '../errors.ts';
+import { NotFoundError, TspodError, wrapError } from '../errors.ts';
 import { sha256Digest, digestHex, isDigest } from '../oci/digest.ts';
 import type { ImageConfig, Manifest } from '../oci/types.ts';
 import { withLock, tryLock, acquireLock, type HeldLock } from '../lock/index.ts';
@@ -272,10 +272,15 @@ export class Store {
     });
   }
 
-  /** IDs of containers (helper 7's ${graphRoot}/containers/<id>/config.json) using the image. */
+  /** IDs of containers (lib/containers' ${graphRoot}/containers/<id>/config.json) using the image. */
   containersUsing(imageId: string): string[] {
+    return this.containerUsage().get(imageId) ?? [];
+  }
+
+  /** Image ID -> IDs of the containers using it, read once per call. */
+  containerUsage(): Map<string, string[]> {
     const dir = join(this.graphRoot, 'containers');
-    const out: string[] = [];
+    const out = new Map<string, string[]>();
     let ids: string[] = [];
     try {
       ids = readdirSync(dir);
@@ -284,7 +289,8 @@ export class Store {
     }
     for (const c of ids) {
       const cfg = readJson<{ id?: string; imageId?: string }>(join(dir, c, 'config.json'));
-      if (cfg?.imageId === imageId) out.push(cfg.id ?? c);
+      if (!cfg?.imageId) continue;
+      out.set(cfg.imageId, [...(out.get(cfg.imageId) ?? []), cfg.id ?? c]);
     }
     return out;
   }
@@ -505,7 +511,7 @@ export class Store {
       rmSync(tmp, { recursive: true, force: true });
       rmSync(blobTmp, { force: true });
       if (err instanceof TspodError) throw err;
-      throw new TspodError('STORAGE', `${opts.what ?? 'storing layer'}: ${(err as Error).message}`, { cause: err });
+      throw wrapError(opts.what ?? 'storing layer', err);
     }
   }
 

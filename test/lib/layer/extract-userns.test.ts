@@ -2,11 +2,11 @@
 // Extraction inside the rootless user namespace (as `tspod` runs it): ownership maps through the
 // subordinate ids, whiteouts and user.overlay.opaque work, security.capability is stored for the
 // namespace's root. Rootful this runs as plain root.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { reexecInUserNamespace } from '../../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 
-const { test } = await import('uvu');
-const assert = await import('uvu/assert');
 const { lstatSync, mkdtempSync, rmSync, statSync } = await import('node:fs');
 const { tmpdir } = await import('node:os');
 const { join } = await import('node:path');

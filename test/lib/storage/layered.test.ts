@@ -3,11 +3,11 @@
 // by 1000, xattrs) stored through the containers-storage destination, then mounted with the kernel's
 // overlayfs from the store's layer dirs: the merged tree must be exactly what the image describes.
 // Also the busybox layer compressed with zstd (zstd-napi), which must give the same diffID as gzip.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { reexecInUserNamespace } from '../../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 
-const { test } = await import('uvu');
-const assert = await import('uvu/assert');
 const { execFileSync } = await import('node:child_process');
 const { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } = await import('node:fs');
 const { tmpdir } = await import('node:os');
