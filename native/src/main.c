@@ -158,9 +158,10 @@ main (int argc, char **argv)
   if (ns_exec)
     {
       execvp (argv[2], argv + 2);
-      tspod_helper_make_error (&err, errno, errno == ENOENT ? "NOT_FOUND" : "EXEC", "exec `%s`", argv[2]);
+      int e = errno;
+      tspod_helper_make_error (&err, e, e == ENOENT ? "NOT_FOUND" : "EXEC", "exec `%s`", argv[2]);
       tspod_helper_error_report (&err);
-      return errno == ENOENT ? 127 : 126;
+      return e == ENOENT ? 127 : 126;
     }
 
   setenv ("_TSPOD_SELF", exe, 1);

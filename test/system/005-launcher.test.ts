@@ -85,6 +85,11 @@ if (!rootless) {
     const id = run(TSPOD, ['__ns-exec', 'id', '-u']);
     assert.is(id.status, 0, id.stderr);
     assert.is(id.stdout.trim(), '0');
+    const missing = run(TSPOD, ['__ns-exec', '/no/such/program']);
+    assert.is(missing.status, 127);
+    assert.is(missing.stderr, 'Error: exec `/no/such/program`: No such file or directory\n');
+    const notExec = run(TSPOD, ['__ns-exec', '/etc/passwd']);
+    assert.is(notExec.status, 126);
   });
 
   test('launcher: user without subordinate ids gets one clear line and 125', () => {
