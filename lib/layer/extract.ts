@@ -233,7 +233,7 @@ class TreeWriter {
       try {
         fchownSync(this.fd, h.uid, h.gid);
       } catch (err) {
-        if (!this.ignoreChown) throw err;
+        if (!this.ignoreChown) throw this.chownError(err, h);
       }
       fchmodSync(this.fd, h.mode);
     } finally {
@@ -331,8 +331,15 @@ class TreeWriter {
       lchownSync(path, h.uid, h.gid);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (!(this.ignoreChown && (code === 'EPERM' || code === 'EINVAL'))) throw err;
+      if (!(this.ignoreChown && (code === 'EPERM' || code === 'EINVAL'))) throw this.chownError(err, h);
     }
+  }
+
+  private chownError(err: unknown, h: TarHeader): unknown {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') return err;
+    return new TspodError('INSUFFICIENT_IDS',
+      `${this.what}: entry "${h.name}": cannot set owner ${h.uid}:${h.gid}: potentially insufficient UIDs or GIDs available in user namespace`,
+      { hint: 'Check the ranges for your user in /etc/subuid and /etc/subgid (at least 65536 ids each).', cause: err });
   }
 
   private xattrs(path: string, h: TarHeader): void {

@@ -49,4 +49,13 @@ test('security.capability is kept (the kernel stores it for the namespace root)'
   assert.equal(got!.subarray(4, 8), cap.subarray(4, 8));
 });
 
+test('an owner outside the mapped range is a clear error (rootless)', async () => {
+  if (!isRootless()) return;
+  const err = await extractLayer(Readable.from([makeTar([{ name: 'f', content: 'x', uid: 4_000_000 }])]), join(dir, 'out'), { ignoreChownErrors: false })
+    .then(() => undefined, (e) => e);
+  assert.ok(err, 'must fail');
+  assert.is(err.code, 'INSUFFICIENT_IDS');
+  assert.match(err.message, /entry "f".*insufficient UIDs/);
+});
+
 test.run();
