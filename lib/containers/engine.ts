@@ -108,7 +108,13 @@ function parseKeyValues(list: string[] = []): Record<string, string> {
   return out;
 }
 
-export function parsePublish(specs: string[] = []): PortMapping[] {
+export async function parsePublish(specs: string[] = []): Promise<PortMapping[]> {
+  if (specs.length === 0) return [];
+  const { parsePortSpec } = await import('../netns/index.ts');
+  return specs.flatMap((p) => parsePortSpec(p));
+}
+
+export function parsePublishSimple(specs: string[] = []): PortMapping[] {
   return specs.map((p) => {
     let proto = 'tcp';
     let s = p;
@@ -135,6 +141,21 @@ function isAlive(pid: number): boolean {
     const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3) !== 'Z';
   } catch { return false; }
+}
+
+export interface NetworkState {
+  mode: string;
+  netnsPath?: string;
+  ip?: string;
+  hostIp?: string;
+  dnsServers?: string[];
+  dnsOnly?: boolean;
+  warnings?: string[];
+  files?: { hosts: string; resolv: string };
+}
+
+function readOr(path: string, fallback: string): string {
+  try { return readFileSync(path, 'utf8'); } catch { return fallback; }
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -202,7 +223,8 @@ export class ContainerEngine {
     const name = o.name ?? randomName();
     const mounts = this.parseMounts(o);
     const labels = { ...(ic.Labels ?? {}), ...parseKeyValues(o.label) };
-    const network = o.network ?? (this.rootless ? 'none' : 'none');
+    // '' = the default: slirp4netns/pasta rootless, the bridge network rootful (lib/netns decides)
+    const network = o.network ?? '';
     if (o.memory && this.rootless && !cgroupV2()) {
       process.stderr.write('WARNING: Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
     }
@@ -237,7 +259,7 @@ export class ContainerEngine {
       cpus: o.cpus,
       mounts,
       network,
-      ports: parsePublish(o.publish),
+      ports: await parsePublish(o.publish),
       logDriver: o.logDriver === 'none' ? 'none' : o.logDriver === 'json-file' ? 'json-file' : 'k8s-file',
       logPath: join(this.store.bundleDir(id), 'ctr.log'),
       rootless: this.rootless,
@@ -387,22 +409,15 @@ export class ContainerEngine {
     return r.merged;
   }
 
-  private writeRunFiles(c: ContainerConfig): { hosts: string; hostname: string; resolv: string; containerEnv: string } {
+  private writeRunFiles(c: ContainerConfig, net?: NetworkState): { hosts: string; hostname: string; resolv: string; containerEnv: string } {
     const dir = this.store.runDir(c.id);
     mkdirSync(dir, { recursive: true });
     const hosts = join(dir, 'hosts'), hostname = join(dir, 'hostname'), resolv = join(dir, 'resolv.conf'), containerEnv = join(dir, '.containerenv');
     const name = c.names[0];
     writeFileSync(hostname, `${c.hostname}\n`);
-    let hostLines = '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
-    if (c.network !== 'host') hostLines += `127.0.1.1\t${c.hostname} ${name}\n`;
-    else try { hostLines = readFileSync('/etc/hosts', 'utf8'); } catch { /* keep defaults */ }
-    writeFileSync(hosts, hostLines);
-    try {
-      let r = readFileSync('/etc/resolv.conf', 'utf8');
-      // loopback resolvers are unreachable from a private network namespace
-      if (c.network !== 'host') r = r.split('\n').filter((l) => !/^nameserver\s+(127\.|::1)/.test(l)).join('\n');
-      writeFileSync(resolv, r);
-    } catch { writeFileSync(resolv, ''); }
+    const hostNet = net?.mode === 'host' || c.network === 'host';
+    writeFileSync(hosts, net?.files?.hosts ?? (hostNet ? readOr('/etc/hosts', '') : `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t${c.hostname} ${name}\n`));
+    writeFileSync(resolv, net?.files?.resolv ?? readOr('/etc/resolv.conf', ''));
     writeFileSync(containerEnv, `engine="tspod-0.1.0"\nname="${name}"\nid="${c.id}"\nimage="${c.imageName}"\nimageid="${c.imageId}"\nrootless=${c.rootless ? 1 : 0}\n`);
     return { hosts, hostname, resolv, containerEnv };
   }
@@ -426,7 +441,9 @@ export class ContainerEngine {
     }
     const rootfs = await this.mountRootfs(cfg);
     c.state.mounted = true;
-    const files = this.writeRunFiles(cfg);
+    const net = await this.setupNetwork(cfg);
+    c.state.network = net;
+    const files = this.writeRunFiles(cfg, net);
     let initPath: string | undefined;
     if (cfg.init) {
       initPath = findBinary('catatonit') ?? findBinary('tini');
@@ -437,7 +454,8 @@ export class ContainerEngine {
     }
     const spec = generateSpec({
       config: cfg, rootfs, hostsPath: files.hosts, hostnamePath: files.hostname, resolvPath: files.resolv,
-      containerEnvPath: files.containerEnv, mountSources: await this.mountSources(cfg), imageEnv: [],
+      containerEnvPath: files.containerEnv, mountSources: await this.mountSources(cfg), imageEnv: [], netnsPath: net.netnsPath,
+      hostNetwork: net.mode === 'host',
       cgroupV2: cgroupV2(), initPath,
     });
     const bundle = this.store.bundleDir(cfg.id);
@@ -505,8 +523,39 @@ export class ContainerEngine {
     });
   }
 
+  /** lib/netns (helper 8): the namespace file, slirp4netns/pasta/netavark, and the hosts/resolv.conf contents. */
+  private async setupNetwork(cfg: ContainerConfig): Promise<NetworkState> {
+    const { setupNetwork, hostsFile, resolvConf } = await import('../netns/index.ts');
+    const opts = {
+      containerId: cfg.id, containerName: cfg.names[0], mode: cfg.network, ports: cfg.ports, rootless: this.rootless,
+      hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot,
+    };
+    let r: Awaited<ReturnType<typeof setupNetwork>>;
+    try {
+      r = await setupNetwork(opts);
+    } catch (err) {
+      // the rootless default (slirp4netns on podman 4 configs) may not work where pasta does (podman 5's default)
+      if (!this.rootless || cfg.network !== '') throw err;
+      r = await setupNetwork({ ...opts, mode: 'pasta' });
+      (r.state.warnings ??= []).push(`default rootless network failed (${errorMessage(err).split(';')[0]}): using pasta`);
+    }
+    for (const w of r.state.warnings ?? []) process.stderr.write(`WARN[0000] ${w}\n`);
+    const st = r.state;
+    const hostNet = st.mode === 'host';
+    const files = {
+      hosts: hostNet ? readOr('/etc/hosts', '') : hostsFile({ hostname: cfg.hostname, names: cfg.names, ip: st.ip, hostIp: st.hostIp }),
+      resolv: resolvConf({ nameservers: st.dnsServers, replaceHostNameservers: st.dnsOnly, hostNetwork: hostNet }),
+    };
+    return { ...st, netnsPath: r.netnsPath ?? st.netnsPath, files } as NetworkState;
+  }
+
   /** Unmount and forget the runtime's record; the container stays (exited/created). */
   private async teardown(c: Container): Promise<void> {
+    if (c.state.network) {
+      const { teardownNetwork } = await import('../netns/index.ts');
+      await teardownNetwork(c.state.network as never).catch(() => {});
+      c.state.network = undefined;
+    }
     if (c.state.runtimeCreated) {
       const runtime = await this.runtime(c.config.runtime || undefined);
       await runtime.delete(c.config.id, true).catch(() => {});

@@ -219,6 +219,8 @@ export interface SpecInputs {
   imageEnv: string[];
   cgroupV2: boolean;
   initPath?: string;
+  /** The container shares the host's network namespace. */
+  hostNetwork?: boolean;
 }
 
 export function generateSpec(i: SpecInputs): Spec {
@@ -229,7 +231,7 @@ export function generateSpec(i: SpecInputs): Spec {
   // an explicit HOME from the image or flags wins over the passwd one
   const home = [...i.imageEnv, ...c.env].filter((e) => e.startsWith('HOME=')).pop();
   const finalEnv = home ? mergeEnv(env, [home]) : env;
-  const hostNet = c.network === 'host';
+  const hostNet = i.hostNetwork ?? c.network === 'host';
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
