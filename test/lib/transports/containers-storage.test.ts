@@ -78,4 +78,23 @@ test('deleteImage removes the image', async () => {
   assert.ok(err);
 });
 
+test('putBlob refuses an escaping layer and a wrong digest, naming the image; nothing is stored', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const { Readable } = await import('node:stream');
+  const { readdirSync } = await import('node:fs');
+  const { makeTar } = await import('../layer/make-tar.ts');
+  const { sha256Digest } = await import('../../../lib/oci/digest.ts');
+  const dest = await parse(`[${root}+${root}/run]localhost/evil:1`).newImageDestination({});
+  const evil = gzipSync(makeTar([{ name: 'x', type: 'symlink', linkname: '/etc' }, { name: 'x/passwd', content: 'pwned' }]));
+  const e1 = await dest.putBlob(Readable.from([evil]), { digest: sha256Digest(evil), size: evil.length }, { isConfig: false, layerIndex: 0 }).then(() => undefined, (e) => e);
+  assert.is(e1?.code, 'LAYER_ESCAPE');
+  assert.match(e1.message, /localhost\/evil:1.*"x\/passwd".*symbolic link/);
+  const good = gzipSync(makeTar([{ name: 'f', content: 'x' }]));
+  const e2 = await dest.putBlob(Readable.from([good]), { digest: 'sha256:' + '1'.repeat(64), size: good.length }, { isConfig: false, layerIndex: 0 }).then(() => undefined, (e) => e);
+  assert.is(e2?.code, 'DIGEST_MISMATCH');
+  await dest.close();
+  assert.equal(readdirSync(join(root, 'layers')), []);
+  assert.equal(readdirSync(join(root, 'blobs', 'sha256')), []);
+});
+
 test.run();
