@@ -191,6 +191,12 @@ export class Store {
     return n;
   }
 
+  /** Signatures stored with the manifest of this digest (simple signing blobs). */
+  imageSignatures(id: string, digest: string): Buffer[] {
+    const list = readJson<string[]>(join(this.graphRoot, 'images', id, `signatures-${digestHex(digest)}`)) ?? [];
+    return list.map((b) => Buffer.from(b, 'base64'));
+  }
+
   /** Raw config bytes (their sha256 is the image ID). */
   imageConfigBytes(id: string): Buffer {
     return readFileSync(join(this.graphRoot, 'images', id, 'config.json'));
@@ -200,7 +206,7 @@ export class Store {
    * Record an image: manifest and config files, then the record, under the lock. Names move from any other
    * image to this one (the other image may be left without names: dangling), as podman does.
    */
-  async addImage(opts: { manifest: Buffer; manifestMediaType: string; config: Buffer; names: string[] }): Promise<ImageRecord> {
+  async addImage(opts: { manifest: Buffer; manifestMediaType: string; config: Buffer; names: string[]; signatures?: Buffer[] }): Promise<ImageRecord> {
     const manifest = JSON.parse(opts.manifest.toString('utf8')) as Manifest;
     const config = JSON.parse(opts.config.toString('utf8')) as ImageConfig;
     const id = digestHex(sha256Digest(opts.config));
@@ -220,6 +226,9 @@ export class Store {
       writeFileAtomic(join(dir, 'config.json'), opts.config);
       writeFileAtomic(join(dir, `manifest-${digestHex(digest)}`), opts.manifest);
       writeFileAtomic(join(dir, 'manifest'), opts.manifest);
+      if (opts.signatures?.length) {
+        writeFileAtomic(join(dir, `signatures-${digestHex(digest)}`), JSON.stringify(opts.signatures.map((b) => b.toString('base64'))));
+      }
       const records = this.readRecords();
       for (const l of layers) {
         // a concurrent rmi may have collected it between our check and the lock

@@ -14,6 +14,7 @@ import type { StorageReference } from './transport.ts';
 
 export class StorageImageDestination implements ImageDestination {
   private manifest: { bytes: Buffer; mediaType: string } | undefined;
+  private signatures: Buffer[] = [];
   /** The record written by commit(). */
   committed: ImageRecord | undefined;
 
@@ -38,7 +39,7 @@ export class StorageImageDestination implements ImageDestination {
     return false;
   }
   supportsSignatures(): boolean {
-    return false;
+    return true;
   }
 
   async tryReusingBlob(desc: Descriptor, opts: PutBlobOptions): Promise<Descriptor | undefined> {
@@ -70,8 +71,9 @@ export class StorageImageDestination implements ImageDestination {
     this.manifest = { bytes, mediaType };
   }
 
-  async putSignatures(signatures: Buffer[]): Promise<void> {
-    if (signatures.length) throw new TspodError('UNSUPPORTED', 'containers-storage: storing signatures is not supported');
+  async putSignatures(signatures: Buffer[], instanceDigest?: string): Promise<void> {
+    if (instanceDigest) throw new TspodError('UNSUPPORTED', 'containers-storage: cannot store signatures of one instance of a manifest list');
+    this.signatures = signatures;
   }
 
   async commit(): Promise<void> {
@@ -83,7 +85,7 @@ export class StorageImageDestination implements ImageDestination {
     const config = readFileSync(cfgPath);
     const named = this.reference.named;
     this.committed = await this.store.addImage({
-      manifest: this.manifest.bytes, manifestMediaType: mediaType, config, names: named ? [named] : [],
+      manifest: this.manifest.bytes, manifestMediaType: mediaType, config, names: named ? [named] : [], signatures: this.signatures,
     });
   }
 

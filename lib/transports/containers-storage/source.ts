@@ -55,8 +55,13 @@ export class StorageImageSource implements ImageSource {
     return this.image.layers[i];
   }
 
-  async getSignatures(): Promise<Buffer[]> {
-    return [];
+  async getSignatures(instanceDigest?: string): Promise<Buffer[]> {
+    return this.store.imageSignatures(this.image.id, instanceDigest ?? this.manifestDigest());
+  }
+
+  private manifestDigest(): string {
+    const named = this.reference.named;
+    return named?.includes('@') ? named.slice(named.indexOf('@') + 1) : this.image.digest;
   }
 
   async close(): Promise<void> {}

@@ -62,8 +62,12 @@ test('source returns the stored manifest and blobs byte for byte; destination re
   assert.ok(await dest.tryReusingBlob(man.config, { isConfig: true, layerIndex: -1 }));
   assert.is(await dest.tryReusingBlob({ ...man.layers[0], digest: 'sha256:' + 'b'.repeat(64) }, { isConfig: false, layerIndex: 0 }), undefined);
   await dest.putManifest(img.manifest, man.mediaType!);
+  assert.ok(dest.supportsSignatures());
+  await dest.putSignatures([Buffer.from([0, 1, 2, 255])]);
   await dest.commit();
   await dest.close();
+  const signed = await parse(`[${root}+${root}/run]localhost/rt:2`).newImageSource({});
+  assert.equal(await signed.getSignatures(), [Buffer.from([0, 1, 2, 255])]);
   const byId = await parse(`[${root}+${root}/run]${img.id}`).newImageSource({});
   assert.equal((await byId.getManifest()).bytes, img.manifest);
   const missing = await parse(`[${root}+${root}/run]localhost/nope:1`).newImageSource({}).then(() => undefined, (e) => e);
