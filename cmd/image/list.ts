@@ -7,7 +7,7 @@ interface ListOptions {
   image?: string;
   all?: boolean;
   digests?: boolean;
-  filter?: string[];
+  filter?: string | string[];
   format?: string;
   history?: boolean;
   noTrunc?: boolean;
@@ -33,7 +33,7 @@ export function listCommand(name = 'ls'): CommandModule<ListOptions> {
       .positional('image', { type: 'string', describe: 'Show only images matching this reference' })
       .option('all', { alias: 'a', type: 'boolean', describe: 'Show all images (default hides intermediate images)' })
       .option('digests', { type: 'boolean', describe: 'Show digests' })
-      .option('filter', { alias: 'f', type: 'string', array: true, describe: 'Filter output based on conditions provided' })
+      .option('filter', { alias: 'f', type: 'string', describe: 'Filter output based on conditions provided (repeatable)' })
       .option('format', { type: 'string', describe: 'Change the output format to JSON or a Go template' })
       .option('history', { type: 'boolean', describe: 'Display the image name history' })
       .option('no-trunc', { type: 'boolean', describe: 'Do not truncate output' })
@@ -47,7 +47,7 @@ export function listCommand(name = 'ls'): CommandModule<ListOptions> {
       const store = await openImageStore(opts);
       const { compileFilters, imageSize, repoDigests, repoTag } = await import('../../lib/storage/report.ts');
       let images = await store.listImages();
-      const filters = [...(opts.filter ?? [])];
+      const filters = ([] as string[]).concat(opts.filter ?? []);
       if (opts.image) filters.push(`reference=${opts.image}`);
       const usage = store.containerUsage();
       const containersOf = (id: string) => usage.get(id)?.length ?? 0;

@@ -3,7 +3,7 @@ import type { CommandModule } from '../types.ts';
 import { TspodError } from '../../lib/errors.ts';
 import { confirm, openImageStore } from './shared.ts';
 
-interface PruneOptions { all?: boolean; force?: boolean; filter?: string[]; external?: boolean }
+interface PruneOptions { all?: boolean; force?: boolean; filter?: string | string[]; external?: boolean }
 
 export function pruneCommand(): CommandModule<PruneOptions> {
   return {
@@ -12,7 +12,7 @@ export function pruneCommand(): CommandModule<PruneOptions> {
     builder: (y) => y
       .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all images not in use by containers, not just dangling ones' })
       .option('external', { type: 'boolean', describe: 'Remove images even when they are used by external containers (e.g., by build containers)' })
-      .option('filter', { type: 'string', array: true, describe: "Provide filter values (e.g. 'label=<key>=<value>')" })
+      .option('filter', { type: 'string', describe: "Provide filter values (e.g. 'label=<key>=<value>')" })
       .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
       .example('$0 image prune -a -f', ''),
     handler: async (opts, io) => {
@@ -25,7 +25,7 @@ export function pruneCommand(): CommandModule<PruneOptions> {
       const store = await openImageStore(opts);
       const { compileFilters } = await import('../../lib/storage/report.ts');
       const images = await store.listImages();
-      const match = await compileFilters(opts.filter ?? [], {
+      const match = await compileFilters(([] as string[]).concat(opts.filter ?? []), {
         store, images, containersOf: (id) => store.containersUsing(id).length, config: (id) => store.imageConfig(id),
       });
       const errors: TspodError[] = [];
