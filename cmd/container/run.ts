@@ -37,9 +37,12 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
     });
     if (o.sigProxy && !o.tty) for (const s of signals) process.on(s, onSignal);
     const r = await relayP!;
+    const { mark } = await import('../../lib/containers/timing.ts');
+    mark('attach closed');
     if (r.detached) return 'detached';
     await engine.waitExit(id, 24 * 3600 * 1000);
     const c = await engine.inspect(id);
+    mark('exit code read');
     return c.state.exitCode;
   } finally {
     for (const s of signals) process.off(s, onSignal);

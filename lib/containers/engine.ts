@@ -19,6 +19,7 @@ import { expandEnvFlags, generateSpec, mergeEnv, parseEntrypoint, parseUlimit, p
 import type { ImageInfo, ImageProvider } from './images.ts';
 import { openImageProvider } from './images.ts';
 import { startConmon, startError, classifyStartError } from './conmon.ts';
+import { mark } from './timing.ts';
 
 export interface EngineOptions {
   root?: string;
@@ -206,9 +207,11 @@ export class ContainerEngine {
   // ---------- create ----------
 
   async create(o: CreateOptions): Promise<Container> {
+    mark('create');
     const images = await this.images();
     const image = await images.lookupImage(o.image);
     const imgConfig = await images.imageConfig(image.id);
+    mark('image found');
     const ic = imgConfig.config ?? {};
     const id = newContainerId();
     const entry = o.entrypoint !== undefined ? parseEntrypoint(o.entrypoint) : undefined;
@@ -275,6 +278,7 @@ export class ContainerEngine {
       }
     }
     this.store.create(config, initialState());
+    mark('created');
     return { config, state: initialState() };
   }
 
@@ -440,8 +444,10 @@ export class ContainerEngine {
       c.state.runtimeCreated = false;
     }
     const rootfs = await this.mountRootfs(cfg);
+    mark('rootfs mounted');
     c.state.mounted = true;
     const net = await this.setupNetwork(cfg);
+    mark('network set up');
     c.state.network = net;
     const files = this.writeRunFiles(cfg, net);
     let initPath: string | undefined;
@@ -472,6 +478,7 @@ export class ContainerEngine {
       logLevel: this.opts.logLevel === 'debug' ? 'debug' : undefined,
       stdin: cfg.interactive, tty: cfg.tty, exitCommand,
     });
+    mark('conmon: runtime created');
     let conmonPid = 0;
     try { conmonPid = Number(readFileSync(join(runDir, 'conmon.pid'), 'utf8').trim()); } catch { /* written by conmon before sync */ }
     c.state.pid = pid;
@@ -514,6 +521,7 @@ export class ContainerEngine {
         const msg = errorMessage(err);
         throw classifyStartError(msg) ? startError(runtime.name, msg) : err;
       }
+      mark('started');
       c.state.status = 'running';
       c.state.startedAt = new Date().toISOString();
       c.state.finishedAt = '';
@@ -549,22 +557,24 @@ export class ContainerEngine {
     return { ...st, netnsPath: r.netnsPath ?? st.netnsPath, files } as NetworkState;
   }
 
-  /** Unmount and forget the runtime's record; the container stays (exited/created). */
+  /** Unmount and forget the runtime's record and the network; the container stays (exited/created).
+   *  The three are independent, so they run at once. */
   private async teardown(c: Container): Promise<void> {
+    const jobs: Promise<unknown>[] = [];
     if (c.state.network) {
-      const { teardownNetwork } = await import('../netns/index.ts');
-      await teardownNetwork(c.state.network as never).catch(() => {});
+      const net = c.state.network;
+      jobs.push(import('../netns/index.ts').then((m) => m.teardownNetwork(net as never)).catch(() => {}));
       c.state.network = undefined;
     }
     if (c.state.runtimeCreated) {
-      const runtime = await this.runtime(c.config.runtime || undefined);
-      await runtime.delete(c.config.id, true).catch(() => {});
+      jobs.push(this.runtime(c.config.runtime || undefined).then((r) => r.delete(c.config.id, true)).catch(() => {}));
       c.state.runtimeCreated = false;
     }
     if (c.state.mounted || existsSync(this.rootfsDir(c.config.id).merged)) {
       try { unmountOverlay(this.rootfsDir(c.config.id).merged); } catch { /* busy: retried at removal */ }
       c.state.mounted = false;
     }
+    await Promise.all(jobs);
   }
 
   /** conmon's exit command: reap, tear down, then remove (--rm) or restart by policy. */
@@ -738,6 +748,7 @@ export class ContainerEngine {
       }
       this.store.remove(c.config);
     });
+    mark('removed');
     return id;
   }
 
