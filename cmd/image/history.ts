@@ -34,7 +34,7 @@ export function historyCommand(): CommandModule<HistoryOptions> {
         for (const r of rows) io.stdout.write(id(r.id) + '\n');
         return 0;
       }
-      if (opts.format === 'json') {
+      if (opts.format !== undefined && /^\s*(?:json|\{\{\s*json\s*\.\s*\}\})\s*$/.test(opts.format)) {
         const json = rows.map((r) => ({
           id: r.id, created: r.created, CreatedBy: r.createdBy, size: r.size, ...(r.comment ? { comment: r.comment } : {}),
           Created: rfc3339Seconds(r.created),

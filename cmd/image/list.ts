@@ -78,7 +78,7 @@ export function listCommand(name = 'ls'): CommandModule<ListOptions> {
         for (const row of rows) if (!seen.has(row.rec.id)) { seen.add(row.rec.id); io.stdout.write(id(row.rec) + '\n'); }
         return 0;
       }
-      if (opts.format === 'json') {
+      if (opts.format !== undefined && /^\s*(?:json|\{\{\s*json\s*\.\s*\}\})\s*$/.test(opts.format)) {
         const out = rows.map((row) => {
           const r = row.rec;
           return {
