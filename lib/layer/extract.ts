@@ -125,7 +125,7 @@ export async function extractLayer(input: Readable, dest: string, opts: ExtractO
       tarStream = pipeline(Readable.from(compressed(), { objectMode: false }), dec as any, () => {}) as unknown as AsyncIterable<Buffer>;
     }
     for await (const c of tarStream) {
-      diffHash.update(c);
+      if (compression !== 'none') diffHash.update(c); // uncompressed: the diffID is the digest, hash once
       usize += c.length;
       parser.write(c);
     }
@@ -142,7 +142,7 @@ export async function extractLayer(input: Readable, dest: string, opts: ExtractO
     if (blobFd !== undefined) closeSync(blobFd);
   }
   const digest = 'sha256:' + hash.digest('hex');
-  const diffID = 'sha256:' + diffHash.digest('hex');
+  const diffID = compression === 'none' ? digest : 'sha256:' + diffHash.digest('hex');
   if (opts.expectedDigest && opts.expectedDigest !== digest) {
     throw new TspodError('DIGEST_MISMATCH', `${what}: digest mismatch: expected ${opts.expectedDigest}, got ${digest}`);
   }
