@@ -161,6 +161,16 @@ test('several processes committing into one store at once leave it consistent', 
   assert.is(layers.filter((n) => n.startsWith('.')).length, 0, 'no temp dirs left');
 });
 
+test('putLayerFromDirectory stores a diff dir as a gzip layer and extracts it again', async () => {
+  const upper = join(root, 'upper');
+  mkdirSync(join(upper, 'etc'), { recursive: true });
+  writeFileSync(join(upper, 'etc', 'motd'), 'hello');
+  const info = await store.putLayerFromDirectory(upper);
+  assert.is(readFileSync(join(store.layerDir(info.diffID), 'etc/motd'), 'utf8'), 'hello');
+  assert.ok(store.blobPath(info.compressedDigest));
+  assert.is(store.layerByCompressedDigest(info.compressedDigest)?.diffID, info.diffID);
+});
+
 test('kill -9 in the middle of a layer: the next writer cleans up and the store works', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'slow-child.ts'), root], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((res) => child.on('close', res));
