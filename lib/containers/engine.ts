@@ -287,7 +287,7 @@ export class ContainerEngine {
     for (const v of o.volume ?? []) {
       const parts = v.split(':');
       if (parts.length === 1) {
-        out.push({ type: 'volume', name: newContainerId(), destination: parts[0], options: [], source: undefined });
+        out.push({ type: 'volume', name: newContainerId(), anonymous: true, destination: parts[0], options: [], source: undefined });
         continue;
       }
       const [src, dst, opts = ''] = parts;
@@ -326,7 +326,8 @@ export class ContainerEngine {
         if (ro) topts[0] = 'ro';
         out.push({ type, destination: dst, options: topts });
       } else if (type === 'volume') {
-        out.push({ type, name: kv.source ?? kv.src ?? newContainerId(), destination: dst, options });
+        const named = kv.source ?? kv.src;
+        out.push({ type, name: named ?? newContainerId(), anonymous: !named, destination: dst, options });
       } else throw new TspodError('INVALID_MOUNT', `invalid mount type "${type}"`);
     }
     for (const t of o.tmpfs ?? []) {
@@ -336,11 +337,10 @@ export class ContainerEngine {
     return out;
   }
 
-  /** Host directory of a named volume (helper 8's layout: ${graphRoot}/volumes/<name>/_data). */
-  async volumeSource(name: string): Promise<string> {
-    const dir = join(this.graphRoot, 'volumes', name, '_data');
-    mkdirSync(dir, { recursive: true });
-    return dir;
+  /** Host directory of a named volume, created on first use (lib/volumes, helper 8). */
+  async volumeSource(name: string, anonymous = false): Promise<string> {
+    const { volumeMountSource } = await import('../volumes/index.ts');
+    return volumeMountSource(name, { create: true, anonymous, graphRoot: this.graphRoot });
   }
 
   // ---------- state ----------
@@ -429,7 +429,7 @@ export class ContainerEngine {
   private async mountSources(c: ContainerConfig): Promise<(string | undefined)[]> {
     const out: (string | undefined)[] = [];
     for (const m of c.mounts) {
-      if (m.type === 'volume') out.push(await this.volumeSource(m.name!));
+      if (m.type === 'volume') out.push(await this.volumeSource(m.name!, !!m.anonymous));
       else out.push(m.source);
     }
     return out;
@@ -741,12 +741,14 @@ export class ContainerEngine {
       await this.teardown(c);
       const merged = this.rootfsDir(id).merged;
       unmountOverlay(merged);
-      if (opts.volumes) {
-        for (const m of c.config.mounts) if (m.type === 'volume' && m.name && /^[0-9a-f]{64}$/.test(m.name)) {
-          rmSync(join(this.graphRoot, 'volumes', m.name), { recursive: true, force: true });
+      this.store.remove(c.config);
+      // anonymous volumes go with their container when asked (-v, and run --rm as podman does)
+      if (opts.volumes || c.config.autoRemove) {
+        const { removeVolume } = await import('../volumes/index.ts');
+        for (const m of c.config.mounts) if (m.type === 'volume' && m.anonymous && m.name) {
+          await removeVolume(m.name, { graphRoot: this.graphRoot }).catch(() => {});
         }
       }
-      this.store.remove(c.config);
     });
     mark('removed');
     return id;

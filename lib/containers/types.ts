@@ -11,6 +11,8 @@ export interface MountSpec {
   options: string[];
   /** Named volume, when type is volume. */
   name?: string;
+  /** A volume made for this container only (-v /dst): removed with rm -v and run --rm. */
+  anonymous?: boolean;
 }
 
 export interface PortMapping { hostIp?: string; hostPort: number; containerPort: number; protocol: string }

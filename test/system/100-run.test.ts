@@ -112,6 +112,19 @@ t('-v bind (created when missing), ro, --mount bind (must exist), --tmpfs, --rea
   rmSync(dir, { recursive: true, force: true });
 });
 
+t('named volumes persist across containers; ro; anonymous volumes go with run --rm', async () => {
+  const vol = uniqueName('vol');
+  const w = await f.tspod(['run', '--rm', '-v', `${vol}:/data`, f.image, 'sh', '-c', 'echo kept > /data/f']);
+  assert.is(w.code, 0, w.stderr);
+  const r = await f.tspod(['run', '--rm', '--mount', `type=volume,source=${vol},target=/v,ro`, f.image, 'sh', '-c', 'cat /v/f; touch /v/x 2>/dev/null || echo ro']);
+  assert.is(r.stdout, 'kept\nro\n');
+  const before = (await f.tspod(['volume', 'ls', '-q'])).stdout;
+  assert.match(before, new RegExp(`^${vol}$`, 'm'));
+  assert.is((await f.tspod(['run', '--rm', '-v', '/anon', f.image, 'true'])).code, 0);
+  assert.is((await f.tspod(['volume', 'ls', '-q'])).stdout, before, 'the anonymous volume was removed');
+  assert.is((await f.tspod(['volume', 'rm', vol])).code, 0);
+});
+
 t('capabilities: defaults, --cap-drop, --cap-add, --privileged', async () => {
   const capEff = async (args: string[]) => {
     const r = await f.tspod(['run', '--rm', ...args, f.image, 'grep', 'CapEff', '/proc/self/status']);
