@@ -458,7 +458,14 @@ export class ContainerEngine {
     for (const m of cfg.mounts) {
       if (m.type !== 'tmpfs') mkdirSync(join(rootfs, m.destination), { recursive: true });
     }
-    const spec = generateSpec({
+    let seccomp: unknown;
+    const secOpt = cfg.securityOpt.find((o) => o.startsWith('seccomp=') || o.startsWith('seccomp:'));
+    if (!cfg.privileged && secOpt?.slice(8) !== 'unconfined') {
+      const { defaultSeccomp } = await import('./seccomp.ts');
+      const { capabilities } = await import('./spec.ts');
+      seccomp = defaultSeccomp(capabilities(cfg), secOpt ? secOpt.slice(8) : undefined);
+    }
+    const spec = generateSpec({ seccomp,
       config: cfg, rootfs, hostsPath: files.hosts, hostnamePath: files.hostname, resolvPath: files.resolv,
       containerEnvPath: files.containerEnv, mountSources: await this.mountSources(cfg), imageEnv: [], netnsPath: net.netnsPath,
       hostNetwork: net.mode === 'host',
@@ -545,7 +552,9 @@ export class ContainerEngine {
       // the rootless default (slirp4netns on podman 4 configs) may not work where pasta does (podman 5's default)
       if (!this.rootless || cfg.network !== '') throw err;
       r = await setupNetwork({ ...opts, mode: 'pasta' });
-      (r.state.warnings ??= []).push(`default rootless network failed (${errorMessage(err).split(';')[0]}): using pasta`);
+      if (['debug', 'info', 'trace'].includes(this.opts.logLevel ?? '')) {
+        process.stderr.write(`INFO[0000] default rootless network failed (${errorMessage(err).split('\n')[0]}): using pasta\n`);
+      }
     }
     for (const w of r.state.warnings ?? []) process.stderr.write(`WARN[0000] ${w}\n`);
     const st = r.state;

@@ -221,6 +221,8 @@ export interface SpecInputs {
   initPath?: string;
   /** The container shares the host's network namespace. */
   hostNetwork?: boolean;
+  /** linux.seccomp, already made for this container's capabilities (seccomp.ts). */
+  seccomp?: unknown;
 }
 
 export function generateSpec(i: SpecInputs): Spec {
@@ -291,6 +293,7 @@ export function generateSpec(i: SpecInputs): Spec {
         { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
       ],
       ...(c.privileged ? {} : { maskedPaths: MASKED, readonlyPaths: READONLY }),
+      ...(i.seccomp ? { seccomp: i.seccomp } : {}),
     },
   };
   if (!c.rootless || i.cgroupV2) {

@@ -139,6 +139,13 @@ t('capabilities: defaults, --cap-drop, --cap-add, --privileged', async () => {
   assert.is((await capEff(['--privileged'])) & (1n << 21n), 1n << 21n);
 });
 
+t('seccomp: podman\'s default profile, off with seccomp=unconfined and --privileged', async () => {
+  const mode = async (args: string[]) => (await f.tspod(['run', '--rm', ...args, f.image, 'grep', 'Seccomp:', '/proc/self/status'])).stdout.trim().split(/\s+/)[1];
+  assert.is(await mode([]), '2');
+  assert.is(await mode(['--security-opt', 'seccomp=unconfined']), '0');
+  assert.is(await mode(['--privileged']), '0');
+});
+
 t('--label, --annotation, --stop-signal, --stop-timeout, --restart land in inspect', async () => {
   const name = uniqueName('meta');
   const c = await f.tspod(['create', '--name', name, '--label', 'a=b', '--annotation', 'x=y', '--stop-signal', 'SIGUSR1', '--stop-timeout', '7', '--restart', 'on-failure:3', f.image, 'true']);
