@@ -97,28 +97,32 @@ async function killAgent(home: string): Promise<void> {
   });
 }
 
-/** Import public keys (armored or binary, one buffer per file) into a fresh keyring; returns their primary fingerprints. */
-async function importKeys(home: string, keys: Buffer[]): Promise<string[]> {
-  const fprs: string[] = [];
-  for (const [i, key] of keys.entries()) {
-    const r = await runGpg(['--homedir', home, '--batch', '--no-tty', '--status-fd', '2', '--import'], key);
-    const got = [...r.stderr.matchAll(/^\[GNUPG:\] IMPORT_OK \d+ ([0-9A-F]+)/gm)].map((m) => m[1]);
-    if (got.length === 0) throw new TspodError('INVALID_KEY', `importing gpg key #${i + 1}: ${lastLine(r.stderr)}`);
-    fprs.push(...got);
+/** ASCII-armored key blocks to their binary packets (binary input passes through). */
+export function dearmor(key: Buffer): Buffer {
+  const text = key.toString('latin1');
+  if (!text.includes('-----BEGIN PGP')) return key;
+  const out: Buffer[] = [];
+  for (const m of text.matchAll(/-----BEGIN PGP [A-Z ]+-----\r?\n([\s\S]*?)-----END PGP [A-Z ]+-----/g)) {
+    // Armor headers end at the first empty line; the line starting with "=" is the CRC24 checksum.
+    const lines = m[1].split(/\r?\n/);
+    const blank = lines.findIndex((l) => l.trim() === '');
+    const body = lines.slice(blank + 1).filter((l) => l && !l.startsWith('='));
+    out.push(Buffer.from(body.join(''), 'base64'));
   }
-  return fprs;
+  return Buffer.concat(out);
 }
 
-/** Verify an OpenPGP message against exactly these public keys. Throws when no key of them made a good signature. */
-export async function gpgVerifyWithKeys(signature: Buffer, keys: Buffer[]): Promise<GpgVerifyResult & { keyFingerprints: string[] }> {
+/**
+ * Verify an OpenPGP message against exactly these public keys (armored or binary, one buffer per
+ * file). The keys form the only keyring gpg sees (--no-default-keyring), so any good signature is
+ * by one of them; one gpg run, no import step.
+ */
+export async function gpgVerifyWithKeys(signature: Buffer, keys: Buffer[]): Promise<GpgVerifyResult> {
   const home = await mkdtemp(join(tmpdir(), 'tspod-gpgv-'));
   try {
-    const keyFingerprints = await importKeys(home, keys);
-    const res = await gpgVerifyIn(home, signature);
-    if (!keyFingerprints.includes(res.primaryFingerprint) && !keyFingerprints.includes(res.fingerprint)) {
-      throw new TspodError('SIGNATURE_REJECTED', `Signature by key ${res.fingerprint} is not accepted`);
-    }
-    return { ...res, keyFingerprints };
+    const ring = join(home, 'keys.gpg');
+    await writeFile(ring, Buffer.concat(keys.map(dearmor)));
+    return await gpgVerifyIn(home, signature, ['--no-default-keyring', '--keyring', ring]);
   } finally {
     await killAgent(home);
     await rm(home, { recursive: true, force: true });
@@ -126,12 +130,12 @@ export async function gpgVerifyWithKeys(signature: Buffer, keys: Buffer[]): Prom
 }
 
 /** Verify with a given keyring (homeDir undefined: the user's GNUPGHOME), as skopeo standalone-verify does. */
-export async function gpgVerifyIn(homeDir: string | undefined, signature: Buffer): Promise<GpgVerifyResult> {
+export async function gpgVerifyIn(homeDir: string | undefined, signature: Buffer, extra: string[] = []): Promise<GpgVerifyResult> {
   const dir = await mkdtemp(join(tmpdir(), 'tspod-gpgo-'));
   try {
     const args = ['--batch', '--no-tty', '--status-fd', '2'];
     if (homeDir) args.push('--homedir', homeDir);
-    args.push('--output', join(dir, 'payload'), '--decrypt', '-');
+    args.push(...extra, '--output', join(dir, 'payload'), '--decrypt', '-');
     const r = await runGpg(args, signature);
     const st = parseVerifyStatus(r.stderr);
     if (st.problem || !st.valid) {
