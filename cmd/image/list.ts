@@ -66,10 +66,10 @@ export function listCommand(name = 'ls'): CommandModule<ListOptions> {
       });
       const cmp: Record<string, (a: typeof rows[0], b: typeof rows[0]) => number> = {
         created: (a, b) => Date.parse(b.rec.created) - Date.parse(a.rec.created),
-        id: (a, b) => a.rec.id.localeCompare(b.rec.id),
-        repository: (a, b) => a.repository.localeCompare(b.repository) || a.tag.localeCompare(b.tag),
+        id: (a, b) => (a.rec.id < b.rec.id ? -1 : a.rec.id > b.rec.id ? 1 : 0),
+        repository: (a, b) => (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : 0),
         size: (a, b) => a.size - b.size,
-        tag: (a, b) => a.tag.localeCompare(b.tag),
+        tag: (a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0),
       };
       rows.sort(cmp[opts.sort]);
       const id = (r: { id: string }) => (opts.noTrunc ? `sha256:${r.id}` : r.id.slice(0, 12));

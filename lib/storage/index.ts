@@ -158,13 +158,16 @@ export class Store {
     return r;
   }
 
+  /** The image's latest manifest, or the one with this digest. */
   async imageManifest(id: string, digest?: string): Promise<{ bytes: Buffer; mediaType: string; digest: string }> {
     const rec = this.readRecords().find((r) => r.id === id);
     if (!rec) throw new NoSuchImageError(id);
-    const file = digest && digest !== rec.digest ? `manifest-${digestHex(digest)}` : 'manifest';
+    const file = digest ? `manifest-${digestHex(digest)}` : 'manifest';
     try {
       const bytes = readFileSync(join(this.graphRoot, 'images', id, file));
-      return { bytes, mediaType: rec.manifestMediaType, digest: digest ?? rec.digest };
+      let mediaType = rec.manifestMediaType;
+      if (digest) mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? mediaType;
+      return { bytes, mediaType, digest: digest ?? sha256Digest(bytes) };
     } catch (err) {
       throw new TspodError('STORAGE', `reading manifest of image ${id}: ${(err as Error).message}`, { cause: err });
     }
@@ -244,12 +247,13 @@ export class Store {
         };
         records.push(rec);
       }
-      rec.digest = digest;
+      // as containers/storage: Digest stays the first manifest's, "manifest" (and its type) is the latest;
+      // the stored name moves to the front of the names and to the end of the names history
       rec.manifestMediaType = opts.manifestMediaType;
       if (!rec.digests.includes(digest)) rec.digests.push(digest);
-      for (const n of names) {
-        if (!rec.names.includes(n)) rec.names.push(n);
-        rec.namesHistory = [n, ...rec.namesHistory.filter((h) => h !== n)];
+      for (const n of names.reverse()) {
+        rec.names = [n, ...rec.names.filter((x) => x !== n)];
+        rec.namesHistory = [...rec.namesHistory.filter((h) => h !== n), n];
       }
       this.writeRecords(records);
       return { ...rec };
@@ -343,7 +347,7 @@ export class Store {
           r.layers.forEach((l) => liveLayers.add(digestHex(l)));
           liveBlobs.add(r.id);
           for (const d of r.digests) {
-            const m = readJson<Manifest>(join(this.graphRoot, 'images', r.id, d === r.digest ? 'manifest' : `manifest-${digestHex(d)}`));
+            const m = readJson<Manifest>(join(this.graphRoot, 'images', r.id, `manifest-${digestHex(d)}`));
             m?.layers?.forEach((l) => isDigest(l.digest) && liveBlobs.add(digestHex(l.digest)));
           }
         }

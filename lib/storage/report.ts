@@ -118,20 +118,34 @@ export interface HistoryRow {
   tags: string[];
 }
 
-/** podman history: newest first; the top row carries the image ID, the others "<missing>". */
+/**
+ * podman history (libimage/history.go): newest first. Walking down the layers, an entry gets the ID of the
+ * first image whose top layer is the current layer (this image for the top, a parent image like the base
+ * busybox further down), each ID once; the others show "<missing>".
+ */
 export async function imageHistory(store: Store, rec: ImageRecord): Promise<HistoryRow[]> {
   const config = await store.imageConfig(rec.id);
   const hist: HistoryEntry[] = config.history?.length ? config.history : rec.layers.map(() => ({ created: rec.created }));
-  let layer = 0;
-  const rows: HistoryRow[] = hist.map((h) => {
-    let size = 0;
-    if (!h.empty_layer && layer < rec.layers.length) size = store.layerInfo(rec.layers[layer++])?.uncompressedSize ?? 0;
-    return { id: '<missing>', created: goTimestamp(h.created) ?? '', createdBy: h.created_by ?? '', size, comment: h.comment ?? '', tags: [] };
-  });
-  rows.reverse();
-  if (rows.length) {
-    rows[0].id = rec.id;
-    rows[0].tags = rec.names;
+  const images = await store.listImages();
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const used = new Set<string>();
+  let top = rec.layers.length - 1;
+  const rows: HistoryRow[] = [];
+  for (let x = hist.length - 1; x >= 0; x--) {
+    const h = hist[x];
+    const row: HistoryRow = { id: '<missing>', created: goTimestamp(h.created) ?? '', createdBy: h.created_by ?? '', size: 0, comment: h.comment ?? '', tags: [] };
+    if (top >= 0) {
+      if (!h.empty_layer) row.size = store.layerInfo(rec.layers[top])?.uncompressedSize ?? 0;
+      const chain = rec.layers.slice(0, top + 1);
+      const owner = images.find((i) => same(i.layers, chain));
+      if (owner && !used.has(owner.id)) {
+        row.id = owner.id;
+        row.tags = owner.names;
+        used.add(owner.id);
+      }
+      if (top > 0 && !h.empty_layer) top--;
+    }
+    rows.push(row);
   }
   return rows;
 }
