@@ -4,7 +4,7 @@ import { graphRootOf, keyValues } from '../volume/shared.ts';
 
 interface CreateOptions {
   name?: string; driver?: string; subnet?: string[]; gateway?: string[]; ipRange?: string[]; internal?: boolean; disableDns?: boolean;
-  ipv6?: boolean; label?: string[]; opt?: string[]; ipamDriver?: string; ignore?: boolean;
+  ipv6?: boolean; label?: string[]; opt?: string[]; ipamDriver?: string; ignore?: boolean; interfaceName?: string;
 }
 
 export function networkCreateCommand(): CommandModule<CreateOptions> {
@@ -23,6 +23,7 @@ export function networkCreateCommand(): CommandModule<CreateOptions> {
       .option('label', { type: 'string', array: true, nargs: 1, describe: 'Set metadata on a network' })
       .option('opt', { alias: 'o', type: 'string', array: true, nargs: 1, describe: 'Set driver specific options' })
       .option('ipam-driver', { type: 'string', describe: 'IP Address Management Driver' })
+      .option('interface-name', { type: 'string', describe: 'Interface name which is used by the driver' })
       .option('ignore', { type: 'boolean', describe: "Don't fail if network already exists" })
       .example('$0 network create --subnet 10.90.0.0/24 mynet', ''),
     handler: async (o, io) => {
@@ -31,6 +32,7 @@ export function networkCreateCommand(): CommandModule<CreateOptions> {
       const n = await createNetwork(graphRoot, {
         name: o.name, driver: o.driver, subnets: o.subnet, gateways: o.gateway, ipRanges: o.ipRange, internal: o.internal, disableDns: o.disableDns,
         ipv6: o.ipv6, labels: keyValues(o.label, 'label'), options: keyValues(o.opt, 'option'), ipamDriver: o.ipamDriver, ignoreExisting: o.ignore,
+        interfaceName: o.interfaceName,
       });
       io.stdout.write(`${n.name}\n`);
       return 0;

@@ -10,7 +10,7 @@
 //   writeFileSync(resolvPath, containerResolvConf(net.state));
 //   ... later, from any tspod process: await teardownNetwork(state);
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TspodError, errorMessage } from '../errors.ts';
 import { hostsFile, resolvConf, type HostsFileOptions, type ResolvConfOptions } from './files.ts';
@@ -183,7 +183,7 @@ export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetwork
       const dir = join(paths.runRoot, 'networks', 'slirp4netns');
       mkdirSync(dir, { recursive: true });
       const st = await startSlirp4netns({
-        binary, netnsPath, apiSocket: join(dir, `${o.containerId}.sock`), logPath: join(dir, `${o.containerId}.log`), ...extra,
+        binary, netnsPath, apiSocket: socketPath(dir, o.containerId), logPath: join(dir, `${o.containerId}.log`), ...extra,
       });
       state.mode = 'slirp4netns';
       state.slirp = { pid: st.pid, apiSocket: st.apiSocket, logPath: st.logPath };
@@ -226,6 +226,15 @@ export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetwork
     throw err;
   }
   return { netnsPath, ip: state.ip, state };
+}
+
+/** A unix socket path must fit sun_path (108 bytes): fall back to a short per-user directory. */
+function socketPath(dir: string, containerId: string): string {
+  const p = join(dir, `${containerId.slice(0, 12)}.sock`);
+  if (p.length < 100) return p;
+  const short = join(tmpdir(), `tspod-slirp-${process.getuid?.() ?? 0}`);
+  mkdirSync(short, { recursive: true, mode: 0o700 });
+  return join(short, `${containerId.slice(0, 12)}-${process.pid}.sock`);
 }
 
 function defaultGateway(): string | undefined {

@@ -109,6 +109,8 @@ export interface CreateNetworkOptions {
   labels?: Record<string, string>;
   options?: Record<string, string>;
   ipamDriver?: string;
+  /** Host bridge name (podmanN, skipping names in use, when omitted). */
+  interfaceName?: string;
   /** Return the existing network instead of failing when the name is taken (podman --ignore). */
   ignoreExisting?: boolean;
 }
@@ -184,9 +186,11 @@ export async function createNetwork(graphRoot: string, o: CreateNetworkOptions):
         break;
       }
     }
-    const usedIfaces = new Set(existing.map((n) => n.network_interface));
-    let iface = '';
-    for (let i = 1; ; i++) if (!usedIfaces.has(`podman${i}`)) { iface = `podman${i}`; break; }
+    const usedIfaces = new Set([...existing.map((n) => n.network_interface), ...hostInterfaces()]);
+    let iface = o.interfaceName ?? '';
+    if (iface && !/^[a-zA-Z0-9_.-]{1,15}$/.test(iface)) throw new TspodError('INVALID_NETWORK', `interface name ${iface} invalid`);
+    if (iface && existing.some((n) => n.network_interface === iface)) throw new TspodError('INVALID_NETWORK', `bridge name ${iface} already in use`);
+    for (let i = 1; !iface; i++) if (!usedIfaces.has(`podman${i}`)) iface = `podman${i}`;
     const n: Network = {
       name, id: randomBytes(32).toString('hex'), driver, network_interface: iface, created: new Date().toISOString(), subnets,
       ipv6_enabled: !!o.ipv6 || subnets.some((s) => isIpv6(s.subnet)), internal: !!o.internal, dns_enabled: !o.disableDns,
@@ -197,6 +201,14 @@ export async function createNetwork(graphRoot: string, o: CreateNetworkOptions):
     writeNetworkFile(graphRoot, n);
     return n;
   });
+}
+
+function hostInterfaces(): string[] {
+  try {
+    return readdirSync('/sys/class/net');
+  } catch {
+    return [];
+  }
 }
 
 /** IPv4 routes of the host, so a new subnet does not shadow a network the host is on. */
