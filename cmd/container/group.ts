@@ -16,18 +16,30 @@ import { cleanupCommand } from './cleanup.ts';
 import { pauseCommand, unpauseCommand } from './pause.ts';
 import { existsCommand } from './exists.ts';
 import { pruneCommand } from './prune.ts';
+import { renameCommand } from './rename.ts';
+import { portCommand } from './port.ts';
+import { attachCommand } from './attach.ts';
+import { exportCommand } from './export.ts';
+import { cpCommand } from './cp.ts';
+import { diffCommand } from './diff.ts';
 
 const shared = (): CommandModule<any>[] => [runCommand(), createCommand(), startCommand(), stopCommand(), killCommand(), rmCommand(),
-  logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand()];
+  logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand(),
+  renameCommand(), portCommand(), attachCommand(), exportCommand(), cpCommand()];
 
 export function containerTopLevelCommands(): CommandModule<any>[] {
-  return [...shared(), psCommand(), inspectCommand()];
+  return [...shared(), psCommand(), inspectCommand(), diffCommand()];
+}
+
+/** `tspod diff` is container diff here (podman also diffs images with it). */
+export function containerDiffCommand(): CommandModule<any> {
+  return diffCommand();
 }
 
 export function containerGroup(): CommandGroup {
   return {
     command: 'container',
     describe: 'Manage containers',
-    subcommands: () => [...shared(), psCommand(), containerInspectCommand(), cleanupCommand(), existsCommand(), pruneCommand()],
+    subcommands: () => [...shared(), psCommand(), containerInspectCommand(), cleanupCommand(), existsCommand(), pruneCommand(), diffCommand()],
   };
 }

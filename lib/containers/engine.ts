@@ -763,6 +763,41 @@ export class ContainerEngine {
     return id;
   }
 
+  // ---------- rename / files ----------
+
+  async rename(ref: string, newName: string): Promise<string> {
+    const id = this.store.resolve(ref);
+    return this.store.withContainer(id, (c) => {
+      this.store.claimName(newName, id);
+      const old = c.config.names;
+      c.config.names = [newName];
+      writeJsonAtomic(join(this.store.containerDir(id), 'config.json'), c.config);
+      for (const n of old) this.store.releaseName(n, id);
+      return id;
+    });
+  }
+
+  /** Run fn with the container's rootfs mounted (mounting it for the call if it is not running). */
+  async withRootfs<T>(ref: string, fn: (rootfs: string, c: Container) => Promise<T>): Promise<T> {
+    const id = this.store.resolve(ref);
+    return this.store.withContainer(id, async (c) => {
+      const merged = this.rootfsDir(id).merged;
+      const { isMounted } = await import('../overlay/index.ts');
+      const was = isMounted(merged);
+      if (!was) await this.mountRootfs(c.config);
+      try {
+        return await fn(merged, c);
+      } finally {
+        if (!was && c.state.status !== 'running' && c.state.status !== 'paused') unmountOverlay(merged);
+      }
+    });
+  }
+
+  /** The overlay upper dir: the container's changes against its image. */
+  upperDir(id: string): string {
+    return this.rootfsDir(id).upper;
+  }
+
   // ---------- exec ----------
 
   /** Run a process in a running container; resolves with its exit code. Non-TTY: the runtime in the foreground. */

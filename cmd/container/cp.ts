@@ -1,0 +1,49 @@
+import type { CommandModule } from '../types.ts';
+import { openEngine } from './shared.ts';
+import { TspodError } from '../../lib/errors.ts';
+
+/** "ctr:/path" -> {container, path}; a host path has no container part (podman's rule: a colon before any slash). */
+function parseLoc(s: string): { container?: string; path: string } {
+  const i = s.indexOf(':');
+  if (i > 0 && !s.slice(0, i).includes('/')) return { container: s.slice(0, i), path: s.slice(i + 1) };
+  return { path: s };
+}
+
+export function cpCommand(): CommandModule<{ src: string; dest: string; archive?: boolean }> {
+  return {
+    command: 'cp <src> <dest>',
+    describe: 'Copy files/folders between a container and the local filesystem',
+    builder: (y) => y.positional('src', { type: 'string' }).positional('dest', { type: 'string' })
+      .option('archive', { alias: 'a', type: 'boolean', default: true, describe: 'Chown copied files to the primary uid/gid of the destination container' }),
+    handler: async (o, io) => {
+      const engine = await openEngine(o);
+      const { copyPath, tarDirectory, untarInto } = await import('../../lib/containers/files.ts');
+      const { existsSync, statSync } = await import('node:fs');
+      const { dirname, basename, resolve, join } = await import('node:path');
+      // yargs hands a lone "-" over as an empty string
+      const src = parseLoc(String(o.src) || '-'), dst = parseLoc(String(o.dest) || '-');
+      if (!!src.container === !!dst.container) throw new TspodError('USAGE', 'copying between containers or between host paths is not supported: exactly one of SRC and DEST must be CONTAINER:PATH');
+      const inside = (rootfs: string, p: string) => join(rootfs, resolve('/', p));
+      if (src.container) {
+        await engine.withRootfs(src.container, async (rootfs) => {
+          const from = inside(rootfs, src.path);
+          if (!existsSync(from)) throw new TspodError('NO_SUCH_PATH', `"${src.path}" could not be found on container ${src.container}: no such file or directory`);
+          if (dst.path === '-') return tarDirectory(dirname(from), [basename(from)], undefined, io.stdout);
+          const target = resolve(dst.path);
+          if (existsSync(target) && statSync(target).isDirectory()) await copyPath(dirname(from), basename(from), target);
+          else await copyPath(dirname(from), basename(from), dirname(target), basename(target));
+        });
+      } else {
+        await engine.withRootfs(dst.container!, async (rootfs) => {
+          const to = inside(rootfs, dst.path);
+          if (src.path === '-') return untarInto(to, io.stdin);
+          const from = resolve(src.path);
+          if (!existsSync(from)) throw new TspodError('NO_SUCH_PATH', `"${src.path}" could not be found on the host: no such file or directory`);
+          if (existsSync(to) && statSync(to).isDirectory()) await copyPath(dirname(from), basename(from), to);
+          else await copyPath(dirname(from), basename(from), dirname(to), basename(to));
+        });
+      }
+      return 0;
+    },
+  };
+}

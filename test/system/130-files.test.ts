@@ -1,0 +1,96 @@
+// @rootless
+// Files of a container: cp both ways (and tar streams with -), diff, export; rename, port, attach.
+import { reexecInUserNamespace } from '../helpers/userns.ts';
+reexecInUserNamespace(import.meta.url);
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+
+const skip = missingFeature();
+let f: ContainerFixture;
+let dir: string;
+const t = skip ? test.skip : test;
+if (skip) console.log(`# skipped: ${skip}`);
+
+test.before(async () => {
+  if (skip) return;
+  f = await containerFixture();
+  dir = mkdtempSync(join(tmpdir(), 'tspod-files-'));
+});
+test.after(async () => {
+  if (f) await f.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+t('cp host -> container and back, of a stopped container; diff lists A/C/D', async () => {
+  const name = uniqueName('files');
+  const r = await f.tspod(['run', '--network', 'none', '--name', name, f.image, 'sh', '-c', 'echo made > /tmp/made; rm /etc/group']);
+  assert.is(r.code, 0, r.stderr);
+  writeFileSync(join(dir, 'in.txt'), 'from host\n');
+  const cin = await f.tspod(['cp', join(dir, 'in.txt'), `${name}:/root/`]);
+  assert.is(cin.code, 0, cin.stderr);
+  const cout = await f.tspod(['cp', `${name}:/root/in.txt`, join(dir, 'back.txt')]);
+  assert.is(cout.code, 0, cout.stderr);
+  assert.is(readFileSync(join(dir, 'back.txt'), 'utf8'), 'from host\n');
+  const made = await f.tspod(['cp', `${name}:/tmp/made`, dir]);
+  assert.is(made.code, 0, made.stderr);
+  assert.is(readFileSync(join(dir, 'made'), 'utf8'), 'made\n');
+  const missing = await f.tspod(['cp', `${name}:/nope`, dir]);
+  assert.is(missing.code, 125);
+  const d = await f.tspod(['diff', name]);
+  assert.is(d.code, 0, d.stderr);
+  assert.match(d.stdout, /^A \/tmp\/made$/m);
+  assert.match(d.stdout, /^D \/etc\/group$/m);
+  assert.match(d.stdout, /^C \/tmp$/m);
+  assert.match(d.stdout, /^A \/root\/in.txt$/m);
+  assert.not.match(d.stdout, /\/etc\/hosts/);
+  const ex = await f.tspod(['export', '-o', join(dir, 'fs.tar'), name]);
+  assert.is(ex.code, 0, ex.stderr);
+  const list = spawnSync('tar', ['-tf', join(dir, 'fs.tar')], { encoding: 'utf8' }).stdout;
+  assert.match(list, /^\.\/tmp\/made$/m);
+  assert.match(list, /^\.\/bin\/busybox$/m);
+  assert.not.match(list, /^\.\/etc\/group$/m);
+  assert.is((await f.tspod(['rm', name])).code, 0);
+});
+
+t('cp to a running container is seen by it; cp - streams a tar', async () => {
+  const name = uniqueName('live');
+  assert.is((await f.tspod(['run', '-d', '--network', 'none', '--name', name, f.image, 'sleep', '1000'])).code, 0);
+  writeFileSync(join(dir, 'live.txt'), 'live\n');
+  assert.is((await f.tspod(['cp', join(dir, 'live.txt'), `${name}:/tmp/live.txt`])).code, 0);
+  assert.is((await f.tspod(['exec', name, 'cat', '/tmp/live.txt'])).stdout, 'live\n');
+  const tarOut = await f.tspod(['cp', `${name}:/etc/passwd`, '-']);
+  assert.is(tarOut.code, 0, tarOut.stderr);
+  assert.match(tarOut.stdout, /root:x:0:0/);
+  assert.is((await f.tspod(['rm', '-f', name])).code, 0);
+});
+
+t('rename frees the old name; port lists -p mappings', async () => {
+  const a = uniqueName('old'), b = uniqueName('new');
+  assert.is((await f.tspod(['create', '--name', a, '-p', '18080:80', '-p', '127.0.0.1:18443:443/udp', f.image, 'true'])).code, 0);
+  const rn = await f.tspod(['rename', a, b]);
+  assert.is(rn.code, 0, rn.stderr);
+  assert.is((await f.tspod(['container', 'exists', a])).code, 1);
+  assert.is((await f.tspod(['inspect', '--format', '{{.Name}}', b])).stdout, `${b}\n`);
+  const p = await f.tspod(['port', b]);
+  assert.is(p.code, 0, p.stderr);
+  assert.is(p.stdout, '80/tcp -> 0.0.0.0:18080\n443/udp -> 127.0.0.1:18443\n');
+  assert.is((await f.tspod(['port', b, '80'])).stdout, '0.0.0.0:18080\n');
+  assert.is((await f.tspod(['create', '--name', a, f.image, 'true'])).code, 0, 'old name reusable');
+  assert.is((await f.tspod(['rm', a, b])).code, 0);
+});
+
+t('attach to a running container relays its output until it exits, with its exit code', async () => {
+  const name = uniqueName('att');
+  assert.is((await f.tspod(['run', '-d', '--network', 'none', '--name', name, f.image, 'sh', '-c', 'sleep 1; echo late; exit 6'])).code, 0);
+  const at = await f.tspod(['attach', name]);
+  assert.is(at.code, 6, at.stderr);
+  assert.is(at.stdout, 'late\n');
+  assert.is((await f.tspod(['rm', name])).code, 0);
+});
+
+test.run();
