@@ -90,6 +90,15 @@ function readJson<T>(path: string): T | undefined {
   }
 }
 
+/**
+ * Replace an image's names the way containers/storage SetNames does, which podman's output shows: each
+ * name, in order, is moved to the front of the names history (so the last one ends up first).
+ */
+function setNames(rec: ImageRecord, names: string[]): void {
+  rec.names = names;
+  for (const n of names) rec.namesHistory = [n, ...rec.namesHistory.filter((h) => h !== n)];
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -238,7 +247,7 @@ export class Store {
         if (!this.layerInfo(l)) throw new TspodError('STORAGE', `storing image ${id}: layer ${l} was removed concurrently`);
       }
       const names = [...new Set(opts.names)];
-      for (const r of records) if (r.id !== id) r.names = r.names.filter((n) => !names.includes(n));
+      for (const r of records) if (r.id !== id && r.names.some((n) => names.includes(n))) setNames(r, r.names.filter((n) => !names.includes(n)));
       let rec = records.find((r) => r.id === id);
       if (!rec) {
         rec = {
@@ -248,13 +257,10 @@ export class Store {
         records.push(rec);
       }
       // as containers/storage: Digest stays the first manifest's, "manifest" (and its type) is the latest;
-      // the stored name moves to the front of the names and to the end of the names history
+      // the stored name moves to the front of the names
       rec.manifestMediaType = opts.manifestMediaType;
       if (!rec.digests.includes(digest)) rec.digests.push(digest);
-      for (const n of names.reverse()) {
-        rec.names = [n, ...rec.names.filter((x) => x !== n)];
-        rec.namesHistory = [...rec.namesHistory.filter((h) => h !== n), n];
-      }
+      setNames(rec, [...names, ...rec.names.filter((x) => !names.includes(x))]);
       this.writeRecords(records);
       return { ...rec };
     });
@@ -266,9 +272,8 @@ export class Store {
       const records = this.readRecords();
       const rec = records.find((r) => r.id === id);
       if (!rec) throw new NoSuchImageError(id);
-      for (const r of records) if (r !== rec) r.names = r.names.filter((n) => n !== name);
-      if (!rec.names.includes(name)) rec.names.push(name);
-      rec.namesHistory = [name, ...rec.namesHistory.filter((h) => h !== name)];
+      for (const r of records) if (r !== rec && r.names.includes(name)) setNames(r, r.names.filter((n) => n !== name));
+      setNames(rec, rec.names.includes(name) ? rec.names : [...rec.names, name]);
       this.writeRecords(records);
     });
   }
@@ -280,7 +285,7 @@ export class Store {
       const rec = records.find((r) => r.id === id);
       if (!rec) throw new NoSuchImageError(id);
       if (!rec.names.includes(name)) throw new TspodError('TAG_NOT_KNOWN', `${name}: tag not known`);
-      rec.names = rec.names.filter((n) => n !== name);
+      setNames(rec, rec.names.filter((n) => n !== name));
       this.writeRecords(records);
     });
   }

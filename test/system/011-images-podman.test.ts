@@ -55,4 +55,20 @@ test('image inspect and history are the same', () => {
   }
 });
 
+test('tag, untag, rmi and prune leave both stores listing the same', () => {
+  if (!havePodman) return console.log('# skip: needs podman as root');
+  const bb = `${fx.registry}/busybox:latest`;
+  const steps: string[][] = [
+    ['tag', bb, 'extra', 'other.example/x/y:1'], ['untag', bb, 'extra'], ['rmi', 'other.example/x/y:1'],
+    ['tag', `${fx.registry}/layered:latest`, 'gone'], ['rmi', 'gone'], ['untag', `${fx.registry}/layered:v2s2`],
+  ];
+  for (const st of steps) {
+    assert.is(tspod(...st), podman(...st), st.join(' '));
+    assert.is(tspod('images', '-a'), podman('images', '-a'), `images after ${st.join(' ')}`);
+    assert.equal(noPaths(tspod('image', 'inspect', bb)), noPaths(podman('image', 'inspect', bb)), `inspect after ${st.join(' ')}`);
+  }
+  assert.is(tspod('image', 'prune', '-f'), podman('image', 'prune', '-f'));
+  assert.is(tspod('images', '-a'), podman('images', '-a'));
+});
+
 test.run();
