@@ -22,13 +22,20 @@ import { attachCommand } from './attach.ts';
 import { exportCommand } from './export.ts';
 import { cpCommand } from './cp.ts';
 import { diffCommand } from './diff.ts';
+import { commitCommand } from './commit.ts';
+import { importCommand } from './import.ts';
 
 const shared = (): CommandModule<any>[] => [runCommand(), createCommand(), startCommand(), stopCommand(), killCommand(), rmCommand(),
   logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand(),
-  renameCommand(), portCommand(), attachCommand(), exportCommand(), cpCommand()];
+  renameCommand(), portCommand(), attachCommand(), exportCommand(), cpCommand(), commitCommand()];
+
+/** `tspod import` (podman has it top-level and under image). */
+export function importTopLevel(): CommandModule<any> {
+  return importCommand();
+}
 
 export function containerTopLevelCommands(): CommandModule<any>[] {
-  return [...shared(), psCommand(), inspectCommand(), diffCommand()];
+  return [...shared(), psCommand(), inspectCommand(), diffCommand(), importCommand()];
 }
 
 /** `tspod diff` is container diff here (podman also diffs images with it). */

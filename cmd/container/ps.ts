@@ -3,7 +3,7 @@ import { humanDuration, openEngine } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
 import type { Container } from '../../lib/containers/types.ts';
 
-interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string[]; format?: string; size?: boolean; noHeading?: boolean }
+interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string | string[]; format?: string; size?: boolean; noHeading?: boolean }
 
 export function statusText(c: Container, now = Date.now()): string {
   const s = c.state;
@@ -116,13 +116,13 @@ export function psCommand(): CommandModule<PsOptions> {
       .option('no-trunc', { type: 'boolean', describe: 'Display the extended information' })
       .option('no-heading', { type: 'boolean', describe: 'Do not print headers' })
       .option('size', { alias: 's', type: 'boolean', describe: 'Display the total file sizes' })
-      .option('filter', { alias: 'f', type: 'string', array: true, describe: 'Filter output based on conditions given' })
+      .option('filter', { alias: 'f', type: 'string', describe: 'Filter output based on conditions given' })
       .option('format', { type: 'string', describe: 'Pretty-print containers to JSON or using a Go template' }),
     handler: async (o, io) => {
       const engine = await openEngine(o);
       let list = await engine.list();
       list.sort((a, b) => Date.parse(b.config.created) - Date.parse(a.config.created));
-      const filters = o.filter ?? [];
+      const filters = ([] as string[]).concat(o.filter ?? []);
       if (!o.all && !o.latest && o.last === undefined && !filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))) {
         list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
       }

@@ -93,4 +93,24 @@ t('attach to a running container relays its output until it exits, with its exit
   assert.is((await f.tspod(['rm', name])).code, 0);
 });
 
+t('commit -c/-a/-m makes an image with the changes; export | import -c makes another', async () => {
+  const name = uniqueName('cm');
+  assert.is((await f.tspod(['run', '--network', 'none', '--name', name, f.image, 'sh', '-c', 'echo committed > /hello; rm /etc/group'])).code, 0);
+  const img = uniqueName('img');
+  const c = await f.tspod(['commit', '-q', '-a', 'tester', '-m', 'note', '-c', 'CMD ["cat","/hello"]', '-c', 'ENV A=b', name, img]);
+  assert.is(c.code, 0, c.stderr);
+  assert.match(c.stdout, /^[0-9a-f]{64}\n$/);
+  const r = await f.tspod(['run', '--rm', '--network', 'none', `localhost/${img}:latest`]);
+  assert.is(r.stdout, 'committed\n', r.stderr);
+  const r2 = await f.tspod(['run', '--rm', '--network', 'none', `localhost/${img}`, 'sh', '-c', 'echo $A; test -e /etc/group || echo deleted']);
+  assert.is(r2.stdout, 'b\ndeleted\n');
+  assert.is((await f.tspod(['export', '-o', join(dir, 'c.tar'), name])).code, 0);
+  const imp = await f.tspod(['import', '-q', '-c', 'CMD ["/bin/sh","-c","echo imported; cat /hello"]', join(dir, 'c.tar'), `${img}-imp:v1`]);
+  assert.is(imp.code, 0, imp.stderr);
+  assert.match(imp.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  const r3 = await f.tspod(['run', '--rm', '--network', 'none', `localhost/${img}-imp:v1`]);
+  assert.is(r3.stdout, 'imported\ncommitted\n', r3.stderr);
+  assert.is((await f.tspod(['rm', name])).code, 0);
+});
+
 test.run();

@@ -1,0 +1,129 @@
+// commit and import: a new image in the store from a container's changes (its overlay upper dir) or from
+// a tarball, with Dockerfile-style --change instructions applied to the config.
+import type { Readable } from 'node:stream';
+import { TspodError } from '../errors.ts';
+import type { ContainerConfig as RunConfig, ImageConfig } from '../oci/types.ts';
+import { OCI_CONFIG, OCI_MANIFEST } from '../oci/media-types.ts';
+import { sha256Digest } from '../oci/digest.ts';
+
+/** Apply one Dockerfile instruction (CMD, ENTRYPOINT, ENV, LABEL, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL, ONBUILD). */
+export function applyChange(cfg: RunConfig, change: string): void {
+  const m = /^\s*(\w+)\s+([\s\S]*)$/.exec(change);
+  if (!m) throw new TspodError('INVALID_CHANGE', `invalid change "${change}"`);
+  const op = m[1].toUpperCase(), arg = m[2].trim();
+  const list = (): string[] => {
+    if (arg.startsWith('[')) {
+      try { return (JSON.parse(arg) as unknown[]).map(String); } catch { /* shell form */ }
+    }
+    return ['/bin/sh', '-c', arg];
+  };
+  const pairs = (): [string, string][] => {
+    if (!arg.includes('=')) {
+      const sp = arg.indexOf(' ');
+      return [[sp < 0 ? arg : arg.slice(0, sp), sp < 0 ? '' : arg.slice(sp + 1).trim()]];
+    }
+    return (arg.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []).map((kv) => {
+      const i = kv.indexOf('=');
+      return [kv.slice(0, i), kv.slice(i + 1).replace(/^"(.*)"$/, '$1')] as [string, string];
+    });
+  };
+  switch (op) {
+    case 'CMD': cfg.Cmd = list(); break;
+    case 'ENTRYPOINT': cfg.Entrypoint = list(); break;
+    case 'ENV': {
+      const env = cfg.Env ?? [];
+      for (const [k, v] of pairs()) {
+        const i = env.findIndex((e) => e.startsWith(`${k}=`));
+        if (i >= 0) env[i] = `${k}=${v}`;
+        else env.push(`${k}=${v}`);
+      }
+      cfg.Env = env;
+      break;
+    }
+    case 'LABEL': cfg.Labels = { ...(cfg.Labels ?? {}), ...Object.fromEntries(pairs()) }; break;
+    case 'WORKDIR': cfg.WorkingDir = arg; break;
+    case 'USER': cfg.User = arg; break;
+    case 'EXPOSE': for (const p of arg.split(/\s+/)) (cfg.ExposedPorts ??= {})[p.includes('/') ? p : `${p}/tcp`] = {}; break;
+    case 'VOLUME': for (const v of arg.startsWith('[') ? JSON.parse(arg) as string[] : arg.split(/\s+/)) (cfg.Volumes ??= {})[v] = {}; break;
+    case 'STOPSIGNAL': cfg.StopSignal = arg; break;
+    case 'ONBUILD': (cfg.OnBuild ??= []).push(arg); break;
+    default: throw new TspodError('INVALID_CHANGE', `invalid change "${change}": ${op} is not a valid change instruction`);
+  }
+}
+
+/** "myimg" -> "localhost/myimg:latest", as podman names committed images. */
+export function commitName(name: string): string {
+  const first = name.split('/')[0];
+  let n = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? name : `localhost/${name}`;
+  if (!/:[^/]+$/.test(n) && !n.includes('@')) n += ':latest';
+  return n;
+}
+
+interface StoreLike {
+  putLayerFromDirectory(dir: string, opts: { rootless?: boolean }): Promise<{ diffID: string }>;
+  putLayer(stream: Readable, opts: { what?: string }): Promise<{ diffID: string }>;
+  layerInfo(diffID: string): { compressedDigest: string; compressedSize: number; compressedMediaType?: string } | undefined;
+  addImage(o: { manifest: Buffer; manifestMediaType: string; config: Buffer; names: string[] }): Promise<{ id: string }>;
+}
+
+/** Write config + manifest for the layers and record the image; returns its ID. */
+export async function storeImage(store: StoreLike, config: ImageConfig, names: string[]): Promise<string> {
+  const configBytes = Buffer.from(JSON.stringify(config));
+  const layers = config.rootfs.diff_ids.map((d) => {
+    const info = store.layerInfo(d);
+    if (!info) throw new TspodError('STORAGE', `layer ${d} is not in the store`);
+    return { mediaType: info.compressedMediaType ?? 'application/vnd.oci.image.layer.v1.tar+gzip', digest: info.compressedDigest, size: info.compressedSize };
+  });
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_CONFIG, digest: sha256Digest(configBytes), size: configBytes.length }, layers,
+  }));
+  const rec = await store.addImage({ manifest, manifestMediaType: OCI_MANIFEST, config: configBytes, names });
+  return rec.id;
+}
+
+export interface CommitOptions {
+  base: ImageConfig;
+  upperDir: string;
+  rootless: boolean;
+  containerConfig: { env: string[]; cmd: string[]; entrypoint: string[]; workingDir: string; user: string; labels: Record<string, string>; stopSignal: string; createCommand: string[] };
+  changes: string[];
+  author?: string;
+  message?: string;
+  name?: string;
+  format?: string;
+}
+
+export async function commitContainer(store: StoreLike, o: CommitOptions): Promise<string> {
+  const layer = await store.putLayerFromDirectory(o.upperDir, { rootless: o.rootless });
+  const cc = o.containerConfig;
+  const cfg: RunConfig = {
+    ...(o.base.config ?? {}),
+    Env: cc.env, Cmd: cc.cmd.length ? cc.cmd : o.base.config?.Cmd, Entrypoint: cc.entrypoint.length ? cc.entrypoint : o.base.config?.Entrypoint,
+    WorkingDir: cc.workingDir, User: cc.user || undefined, Labels: Object.keys(cc.labels).length ? cc.labels : undefined,
+  };
+  for (const ch of o.changes) applyChange(cfg, ch);
+  const now = new Date().toISOString();
+  const config: ImageConfig = {
+    ...o.base,
+    created: now,
+    ...(o.author ? { author: o.author } : {}),
+    config: cfg,
+    rootfs: { type: 'layers', diff_ids: [...o.base.rootfs.diff_ids, layer.diffID] },
+    history: [...(o.base.history ?? []), { created: now, created_by: cc.createCommand.join(' ') || 'tspod commit', ...(o.author ? { author: o.author } : {}), ...(o.message ? { comment: o.message } : {}) }],
+  };
+  return storeImage(store, config, o.name ? [commitName(o.name)] : []);
+}
+
+export async function importTarball(store: StoreLike, input: Readable, o: { changes: string[]; message?: string; name?: string; arch?: string; os?: string }): Promise<string> {
+  const layer = await store.putLayer(input, { what: 'importing tarball' });
+  const cfg: RunConfig = { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] };
+  for (const ch of o.changes) applyChange(cfg, ch);
+  const now = new Date().toISOString();
+  const config: ImageConfig = {
+    created: now, architecture: o.arch ?? (process.arch === 'x64' ? 'amd64' : process.arch), os: o.os ?? 'linux', config: cfg,
+    rootfs: { type: 'layers', diff_ids: [layer.diffID] },
+    history: [{ created: now, created_by: '/bin/sh -c #(nop) ADD file in / ', ...(o.message ? { comment: o.message } : {}) }],
+  };
+  return storeImage(store, config, o.name ? [commitName(o.name)] : []);
+}
