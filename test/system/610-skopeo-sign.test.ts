@@ -1,3 +1,4 @@
+// @rootless
 // tspod skopeo: signing and policy interop with the real skopeo (GPG simple signing), sigstore
 // signatures checked with openssl, policy errors, exit statuses. Images live in dir: layouts so the
 // test needs no registry.
