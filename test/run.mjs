@@ -54,15 +54,27 @@ function rootlessCommand(file) {
     'TSPOD_TEST_ROOTLESS=1', process.execPath, '--import', 'tsx', file]];
 }
 
+const running = new Set();
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const pid of running) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    process.exit(130);
+  });
+}
+
 function runOne(file, rootless) {
   return new Promise((resolve) => {
     const [cmd, args] = rootless ? rootlessCommand(file) : [process.execPath, ['--import', 'tsx', file]];
-    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // own process group: a timeout kills the test and everything it started (runuser's child too,
+    // which would otherwise keep the pipes open and the runner waiting forever)
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child.pid);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => { out += `\n# timed out after ${FILE_TIMEOUT_MS} ms\n`; child.kill('SIGKILL'); }, FILE_TIMEOUT_MS);
+    const timer = setTimeout(() => { out += `\n# timed out after ${FILE_TIMEOUT_MS} ms\n`; try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); } }, FILE_TIMEOUT_MS);
     child.on('close', (code) => {
+      running.delete(child.pid);
       clearTimeout(timer);
       const num = (label) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(out)?.[1] ?? NaN);
       let total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
