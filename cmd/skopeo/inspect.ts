@@ -124,7 +124,6 @@ export function inspectCommand(): CommandModule<InspectOptions> {
           out.DockerVersion = c.docker_version ?? '';
           out.Labels = c.config?.Labels ?? null;
           out.Architecture = c.architecture ?? '';
-          if (c.variant) out.Variant = c.variant;
           out.Os = c.os ?? '';
           out.Layers = (m.layers ?? []).map((l) => l.digest);
           out.LayersData = (m.layers ?? []).map((l) => ({ MIMEType: l.mediaType, Digest: l.digest, Size: l.size, Annotations: l.annotations ?? null }));

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { makeGpgKey, type GpgKey } from '../helpers/gpg.ts';
 import { makeDirImage } from '../helpers/dir-image.ts';
 import { startRegistry, type Registry } from '../helpers/registry.ts';
+import { fixtureEnv } from '../helpers/global-setup.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'dist/tspod.js');
@@ -153,6 +154,34 @@ t('list-tags and inspect match skopeo; a missing image exits 2', async () => {
   assert.is(missingCopy.code, 2, missingCopy.stderr);
   const tagged = await tspod(['list-tags', '--tls-verify=false', `docker://${repo}:1`]);
   assert.is(tagged.code, 1);
+});
+
+t('multi-arch fixture: inspect like skopeo for the host and --override-arch; --raw is the index; auth via --creds', async () => {
+  const fx = await fixtureEnv();
+  const name = `docker://${fx.registry}/multiarch:latest`;
+  for (const extra of [[], ['--override-arch', 'arm64', '--override-variant', 'v8'], ['--override-arch', 'amd64']]) {
+    const ours = await tspod([...extra, 'inspect', '--tls-verify=false', name]);
+    assert.is(ours.code, 0, ours.stderr);
+    const theirs = skopeo([...extra, 'inspect', '--tls-verify=false', name]);
+    assert.is(theirs.code, 0, theirs.stderr);
+    const a = JSON.parse(ours.stdout);
+    const b = JSON.parse(theirs.stdout);
+    delete a.LayersData;
+    a.RepoTags.sort();
+    b.RepoTags.sort();
+    assert.equal(a, b, extra.join(' '));
+  }
+  assert.is((await tspod(['inspect', '--raw', '--tls-verify=false', name])).stdout, skopeo(['inspect', '--raw', '--tls-verify=false', name]).stdout);
+
+  const dest = `docker://${fx.token}/t${Math.random().toString(36).slice(2, 8)}/app:1`;
+  const denied = await tspod(['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', `dir:${img}`, dest]);
+  assert.is(denied.code, 1);
+  const creds = `${fx.username}:${fx.password}`;
+  const pushed = await tspod(['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', '--dest-creds', creds, `dir:${img}`, dest]);
+  assert.is(pushed.code, 0, pushed.stderr);
+  const tags = await tspod(['list-tags', '--tls-verify=false', '--creds', creds, dest.replace(/:1$/, '')]);
+  assert.is(tags.code, 0, tags.stderr);
+  assert.equal(JSON.parse(tags.stdout).Tags, ['1']);
 });
 
 t('sync a repository to a directory tree (plain and --scoped), then delete', async () => {
