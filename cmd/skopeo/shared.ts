@@ -28,6 +28,11 @@ export function skopeoGlobalOptions(y: Argv): Argv {
   // the root's parser settings because parserConfiguration() replaces them.
   return y
     .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false, 'dot-notation': false })
+    // skopeo exits 1 on a usage error (podman's 125 is for the podman-style verbs).
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new TspodError('USAGE', msg, { exitCode: EXIT_SKOPEO_ERROR });
+    })
     .option('policy', { type: 'string', describe: 'Path to a trust policy file' })
     .option('insecure-policy', { type: 'boolean', describe: 'run the tool without any policy check' })
     .option('registries.d', { type: 'string', describe: 'use registry configuration files in DIR (e.g. for container signature storage)' })
