@@ -164,6 +164,11 @@ t('policy that does not parse: error names the file and place, exit 1; missing k
   const r2 = await tspod(['--policy', p2, 'copy', `dir:${img}`, `dir:${join(dir, 'never')}`]);
   assert.is(r2.code, 1);
   assert.match(r2.stderr, /reading key file "\/nonexistent\/key\.gpg"/);
+  const usage = await tspod(['copy', `dir:${img}`]);
+  assert.is(usage.code, 1, 'usage errors exit 1 as skopeo');
+  const unknown = await tspod(['--insecure-policy', 'copy', `nosuch:${img}`, `dir:${join(dir, 'never')}`]);
+  assert.is(unknown.code, 1);
+  assert.match(unknown.stderr, /unknown transport "nosuch"/);
 });
 
 t('inspect, manifest-digest and standalone-sign/verify agree with skopeo; a missing image exits 2', async () => {
