@@ -11,6 +11,8 @@ import { manifestDigestCommand } from './manifest-digest.ts';
 import { standaloneSignCommand } from './standalone-sign.ts';
 import { standaloneVerifyCommand } from './standalone-verify.ts';
 import { generateSigstoreKeyCommand } from './generate-sigstore-key.ts';
+import { loginCommand } from './login.ts';
+import { logoutCommand } from './logout.ts';
 
 export function skopeoSubcommands(): CommandModule<any>[] {
   return [
@@ -23,6 +25,8 @@ export function skopeoSubcommands(): CommandModule<any>[] {
     standaloneSignCommand(),
     standaloneVerifyCommand(),
     generateSigstoreKeyCommand(),
+    loginCommand(),
+    logoutCommand(),
   ];
 }
 
