@@ -75,6 +75,8 @@ class PolicyParser {
         const s = this.object(scopes, ['transports', name], Object.keys((scopes as object) ?? {}));
         transports[name] = {};
         for (const [scope, reqs] of Object.entries(s)) {
+          const bad = invalidScope(name, scope);
+          if (bad) this.fail(['transports', name, scope], `invalid scope "${scope}": ${bad}`);
           transports[name][scope] = this.requirements(reqs, ['transports', name, scope]);
         }
       }
@@ -154,6 +156,21 @@ class PolicyParser {
         return this.fail([...path, 'type'], `unknown signedIdentity type "${type}"`);
     }
   }
+}
+
+const PATH_TRANSPORTS = new Set(['dir', 'oci', 'oci-archive', 'docker-archive']);
+const DOCKER_SCOPE = /^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})?$/;
+
+/** Why a scope cannot be one of this transport's (undefined when fine); unknown transports are not checked. */
+function invalidScope(transport: string, scope: string): string | undefined {
+  if (scope === '') return undefined;
+  if (PATH_TRANSPORTS.has(transport)) return scope.startsWith('/') ? undefined : 'must be an absolute path';
+  if (transport === 'docker') {
+    if (scope.startsWith('*.')) return /^\*\.[a-zA-Z0-9.-]+$/.test(scope) ? undefined : 'invalid wildcard domain';
+    if (scope.includes('://')) return 'must not contain a scheme';
+    return DOCKER_SCOPE.test(scope) ? undefined : 'not a registry, namespace, repository or image reference';
+  }
+  return undefined;
 }
 
 /** Parse policy text; `file` names the source in errors. */

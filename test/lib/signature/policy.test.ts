@@ -77,6 +77,13 @@ test('semantic errors name the place (line, column and JSON path)', () => {
   assert.match(errorOf(() => parsePolicy('{"default": [{"type": "signedBy", "keyType": "GPGKeys"}]}', 'p.json')).message, /exactly one of keyPath, keyPaths and keyData/);
   assert.match(errorOf(() => parsePolicy('{"default": [{"type": "signedBy", "keyType": "X509", "keyPath": "/k"}]}', 'p.json')).message, /unsupported keyType "X509"/);
   assert.match(errorOf(() => parsePolicy('{"default": [{"type": "insecureAcceptAnything", "signedIdentity": {}}]}', 'p.json')).message, /unknown field "signedIdentity"/);
+  const scope = (t: string, sc: string) => JSON.stringify({ default: [{ type: 'reject' }], transports: { [t]: { [sc]: [{ type: 'reject' }] } } });
+  assert.match(errorOf(() => parsePolicy(scope('docker', 'https://example.com'), 'p.json')).message, /\(transports\.docker\["https:\/\/example\.com"\]\): invalid scope .*scheme/);
+  assert.match(errorOf(() => parsePolicy(scope('docker', 'example.com/UPPER'), 'p.json')).message, /invalid scope/);
+  assert.match(errorOf(() => parsePolicy(scope('dir', 'relative/path'), 'p.json')).message, /must be an absolute path/);
+  for (const ok of ['example.com', 'example.com:5000/ns', 'example.com/ns/app:1', '*.example.com', 'localhost/x@sha256:' + 'a'.repeat(64)]) parsePolicy(scope('docker', ok), 'p.json');
+  parsePolicy(scope('dir', '/srv/images'), 'p.json');
+  parsePolicy(scope('some-future-transport', 'anything'), 'p.json');
 });
 
 test('scope lookup: most specific docker scope, then "", then default', () => {
