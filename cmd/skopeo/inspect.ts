@@ -24,7 +24,9 @@ async function readStream(s: NodeJS.ReadableStream): Promise<Buffer> {
 /** Go marshals time.Time with trailing fractional zeros trimmed. */
 function goTime(s: unknown): string | null {
   if (typeof s !== 'string' || s === '') return null;
-  return s.replace(/\.(\d*?)0+(Z|[+-]\d\d:\d\d)$/, (_, f: string, z: string) => (f ? `.${f}${z}` : z));
+  // Go prints a zero UTC offset as "Z" (the Z07:00 layout).
+  s = s.replace(/[+-]00:00$/, 'Z');
+  return (s as string).replace(/\.(\d*?)0+(Z|[+-]\d\d:\d\d)$/, (_, f: string, z: string) => (f ? `.${f}${z}` : z));
 }
 
 /** The OCI image-spec field order, as skopeo --config prints image.OCIConfig(). */
