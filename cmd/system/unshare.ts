@@ -1,7 +1,6 @@
 // tspod unshare [COMMAND [ARG...]]: run a command inside the rootless user+mount namespaces
 // (podman-unshare(1)). The launcher (native/) has already joined them before node started; this
 // handler only runs the command, with the storage paths in the environment, and returns its status.
-import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
@@ -79,7 +78,9 @@ export function unshareCommand(): CommandModule<UnshareOptions> {
       if (argv.length === 0) argv.push(io.env.SHELL || '/bin/sh');
       const paths = storagePaths(opts);
       const env = { ...io.env, CONTAINERS_GRAPHROOT: paths.graphRoot, CONTAINERS_RUNROOT: paths.runRoot };
-      return runCommand(argv, env, io);
+      // child_process (with net and dgram) only for this verb, not at every tspod start
+      const { spawn } = await import('node:child_process');
+      return runCommand(spawn, argv, env, io);
     },
   };
 }
@@ -102,7 +103,7 @@ function lookPath(name: string, env: NodeJS.ProcessEnv): string {
 }
 
 /** Run argv with the caller's stdio; resolve to its exit status (128+N when killed by signal N). */
-function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+function runCommand(spawn: typeof import('node:child_process').spawn, argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
   const inherit = io.stdout === process.stdout && io.stderr === process.stderr && io.stdin === process.stdin;
   return new Promise((resolve, reject) => {
     const child = spawn(lookPath(argv[0], env), argv.slice(1), { env, stdio: inherit ? 'inherit' : ['pipe', 'pipe', 'pipe'] });
