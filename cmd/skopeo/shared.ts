@@ -143,6 +143,8 @@ export function isImageNotFound(err: unknown): boolean {
  */
 export async function skopeoAction(opts: SkopeoGlobalOptions, fn: () => Promise<number | void>, notFound = false): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
+  // --debug: main.ts prints the stack of the final error.
+  if (opts.debug) process.env.TSPOD_DEBUG = '1';
   try {
     const run = fn();
     if (opts.commandTimeout) {
