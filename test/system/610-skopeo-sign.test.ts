@@ -109,6 +109,10 @@ t('a signature skopeo made passes tspod; an unsigned image is refused', async ()
   const unsigned = await tspod(['--policy', good, 'copy', '-q', `dir:${img}`, `dir:${join(dir, 'ts-out5')}`]);
   assert.is(unsigned.code, 1);
   assert.match(unsigned.stderr, /Source image rejected: A signature was required, but no signature exists/);
+  const noKey = await tspod(['--insecure-policy', 'copy', '-q', '--sign-by', 'DEADBEEF', '--sign-identity', IDENTITY, `dir:${img}`, `dir:${join(dir, 'no-key')}`], key.env);
+  assert.is(noKey.code, 1);
+  assert.match(noKey.stderr, /signing with gpg key DEADBEEF: .*No secret key/);
+  assert.ok(!existsSync(join(dir, 'no-key', 'manifest.json')), 'nothing committed when signing fails');
   const removed = await tspod(['--insecure-policy', 'copy', '-q', '--remove-signatures', `dir:${signed}`, `dir:${join(dir, 'ts-out6')}`]);
   assert.is(removed.code, 0, removed.stderr);
   assert.ok(!existsSync(join(dir, 'ts-out6', 'signature-1')));
