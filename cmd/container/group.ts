@@ -24,10 +24,12 @@ import { cpCommand } from './cp.ts';
 import { diffCommand } from './diff.ts';
 import { commitCommand } from './commit.ts';
 import { importCommand } from './import.ts';
+import { topCommand } from './top.ts';
+import { statsCommand } from './stats.ts';
 
 const shared = (): CommandModule<any>[] => [runCommand(), createCommand(), startCommand(), stopCommand(), killCommand(), rmCommand(),
   logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand(),
-  renameCommand(), portCommand(), attachCommand(), exportCommand(), cpCommand(), commitCommand()];
+  renameCommand(), portCommand(), attachCommand(), exportCommand(), cpCommand(), commitCommand(), topCommand(), statsCommand()];
 
 /** `tspod import` (podman has it top-level and under image). */
 export function importTopLevel(): CommandModule<any> {

@@ -9,7 +9,7 @@ import type { ContainerEngine } from '../../lib/containers/engine.ts';
  * Shared by run and start -a.
  */
 export async function startAttached(engine: ContainerEngine, id: string, io: Io, o: { interactive: boolean; tty: boolean; sigProxy: boolean; detachKeys: string }): Promise<number | 'detached'> {
-  const { connectAttach, relay, parseDetachKeys, resizeTerminal } = await import('../../lib/containers/attach.ts');
+  const { connectAttachAccepted, relay, parseDetachKeys, resizeTerminal } = await import('../../lib/containers/attach.ts');
   const { acquireLock } = await import('../../lib/lock/index.ts');
   const { join } = await import('node:path');
   const { mkdirSync } = await import('node:fs');
@@ -22,8 +22,8 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
   const onSignal = (sig: NodeJS.Signals) => { engine.kill(id, sig).catch(() => {}); };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   try {
-    await engine.start(id, (c) => {
-      const fd = connectAttach(engine.store.bundleDir(c.config.id));
+    await engine.start(id, async (c) => {
+      const fd = await connectAttachAccepted(engine.store.bundleDir(c.config.id), c.state.conmonPid);
       if (o.tty && (io.stdout as NodeJS.WriteStream).isTTY) {
         const out = io.stdout as NodeJS.WriteStream;
         resizeTerminal(engine.store.bundleDir(id), out.rows, out.columns);

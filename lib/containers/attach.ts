@@ -2,7 +2,7 @@
 // koffi; reads and writes then go through fs on the raw fd (one packet per read), off the main thread.
 // conmon's framing: each packet it sends starts with one byte naming the stream (2 stdout, 3 stderr);
 // what we send is raw stdin. shutdown(SHUT_WR) tells conmon stdin ended.
-import { closeSync, openSync, read, write, writeFileSync } from 'node:fs';
+import { closeSync, openSync, read, readdirSync, write, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { TspodError } from '../errors.ts';
@@ -44,6 +44,23 @@ export function connectAttach(dir: string, name = 'attach'): number {
   } finally {
     closeSync(dfd);
   }
+}
+
+function fdCount(pid: number): number {
+  try { return readdirSync(`/proc/${pid}/fd`).length; } catch { return -1; }
+}
+
+/**
+ * Connect, then wait until conmon has accept()ed us: until then it has no client to copy output to,
+ * so a container started at once could finish unheard. An accepted connection is a new fd in conmon.
+ */
+export async function connectAttachAccepted(dir: string, conmonPid: number, timeoutMs = 2000): Promise<number> {
+  const before = conmonPid ? fdCount(conmonPid) : -1;
+  const fd = connectAttach(dir);
+  if (before < 0) return fd;
+  const end = Date.now() + timeoutMs;
+  while (fdCount(conmonPid) <= before && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
+  return fd;
 }
 
 export interface AttachStreams {

@@ -156,4 +156,38 @@ t('ps -q / --no-trunc / -n / --filter label / ancestor / --format json', async (
   assert.is((await f.tspod(['rm', name])).code, 0);
 });
 
+t('top lists the container\'s processes with container PIDs; pause/unpause where the freezer allows', async () => {
+  const name = uniqueName('top');
+  assert.is((await f.tspod(['run', '-d', '--network', 'none', '--name', name, f.image, 'sh', '-c', 'sleep 100 & exec sleep 200'])).code, 0);
+  await until(async () => (await f.tspod(['top', name, 'pid', 'args'])).stdout.includes('sleep 100'), 'both processes');
+  const top = await f.tspod(['top', name, 'pid', 'args']);
+  assert.is(top.code, 0, top.stderr);
+  assert.match(top.stdout, /^PID\s+COMMAND\n1\s+sleep 200\n\d+\s+sleep 100\n$/);
+  const p = await f.tspod(['pause', name]);
+  if (process.env.TSPOD_TEST_ROOTLESS && !(await import('node:fs')).existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    assert.is(p.code, 125, 'no freezer for rootless cgroup v1');
+    assert.match(p.stderr, /not supported/);
+  } else {
+    assert.is(p.code, 0, p.stderr);
+    assert.is((await f.tspod(['inspect', '--format', '{{.State.Status}}', name])).stdout, 'paused\n');
+    assert.is((await f.tspod(['unpause', name])).code, 0);
+    assert.is((await f.tspod(['inspect', '--format', '{{.State.Status}}', name])).stdout, 'running\n');
+  }
+  assert.is((await f.tspod(['rm', '-f', name])).code, 0);
+});
+
+t('logs --tail and --since; log-driver none refuses logs', async () => {
+  const name = uniqueName('logs');
+  assert.is((await f.tspod(['run', '--network', 'none', '--name', name, f.image, 'sh', '-c', 'for i in 1 2 3 4; do echo line$i; done'])).code, 0);
+  assert.is((await f.tspod(['logs', '--tail', '2', name])).stdout, 'line3\nline4\n');
+  assert.is((await f.tspod(['logs', '--since', '1h', name])).stdout, 'line1\nline2\nline3\nline4\n');
+  assert.is((await f.tspod(['logs', '--until', '2000-01-01T00:00:00Z', name])).stdout, '');
+  assert.is((await f.tspod(['rm', name])).code, 0);
+  const quiet = uniqueName('nolog');
+  const r = await f.tspod(['run', '--network', 'none', '--log-driver', 'none', '--name', quiet, f.image, 'echo', 'shown']);
+  assert.is(r.stdout, 'shown\n', 'attached output still arrives');
+  assert.is((await f.tspod(['logs', quiet])).code, 125);
+  assert.is((await f.tspod(['rm', quiet])).code, 0);
+});
+
 test.run();
