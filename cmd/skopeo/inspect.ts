@@ -50,7 +50,16 @@ function ociConfig(c: Record<string, any>): Record<string, unknown> {
   }
   out.config = conf;
   out.rootfs = { type: c.rootfs?.type ?? 'layers', diff_ids: c.rootfs?.diff_ids ?? [] };
-  put('history', c.history);
+  if (Array.isArray(c.history)) {
+    // image-spec History field order, omitempty, Go times.
+    out.history = c.history.map((h: Record<string, unknown>) => {
+      const e: Record<string, unknown> = {};
+      const created = goTime(h.created);
+      if (created) e.created = created;
+      for (const k of ['created_by', 'author', 'comment', 'empty_layer']) if (h[k] !== undefined && h[k] !== '' && h[k] !== false) e[k] = h[k];
+      return e;
+    });
+  }
   return out;
 }
 

@@ -172,6 +172,12 @@ t('multi-arch fixture: inspect like skopeo for the host and --override-arch; --r
     assert.equal(a, b, extra.join(' '));
   }
   assert.is((await tspod(['inspect', '--raw', '--tls-verify=false', name])).stdout, skopeo(['inspect', '--raw', '--tls-verify=false', name]).stdout);
+  for (const fixture of ['layered:latest', 'layered:v2s2', 'multiarch:v2s2']) {
+    const ref = `docker://${fx.registry}/${fixture}`;
+    const ours = await tspod(['inspect', '--config', '--tls-verify=false', ref]);
+    assert.is(ours.code, 0, ours.stderr);
+    assert.is(ours.stdout, skopeo(['inspect', '--config', '--tls-verify=false', ref]).stdout, `--config of ${fixture}`);
+  }
 
   const dest = `docker://${fx.token}/t${Math.random().toString(36).slice(2, 8)}/app:1`;
   const denied = await tspod(['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', `dir:${img}`, dest]);
