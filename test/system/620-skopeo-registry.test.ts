@@ -201,6 +201,9 @@ t('sync a repository to a directory tree (plain and --scoped), then delete', asy
   assert.is(s2.code, 0, s2.stderr);
   assert.ok(existsSync(join(scoped, `${repo}:1`, 'manifest.json')));
 
+  const back = await tspod(['--insecure-policy', 'sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', join(flat, 'app:1'), `${reg.host}/fromdir`]);
+  assert.is(back.code, 0, back.stderr);
+  assert.is(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/fromdir/app:1`]).stdout, readFileSync(join(img, 'manifest.json'), 'utf8'));
   const yamlFile = join(dir, 'sync.yaml');
   const [host, ...rest] = repo.split('/');
   writeFileSync(yamlFile, `${host}:\n  tls-verify: false\n  images:\n    ${rest.join('/')}: ["1"]\n`);
