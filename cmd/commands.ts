@@ -9,10 +9,11 @@ import { imageGroup, imageTopLevelCommands } from './image/group.ts';
 import { manifestGroup } from './manifest/group.ts';
 import { volumeGroup } from './volume/group.ts';
 import { networkGroup } from './network/group.ts';
+import { registryTopLevelCommands } from './registry/group.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
 export function topLevelCommands(): CommandModule<any>[] {
-  return [versionCommand(), unshareCommand(), ...containerTopLevelCommands(), ...imageTopLevelCommands()];
+  return [versionCommand(), unshareCommand(), ...containerTopLevelCommands(), ...imageTopLevelCommands(), ...registryTopLevelCommands()];
 }
 
 /** Groups (tspod image ls, tspod container ps, ...). */

@@ -76,7 +76,7 @@ function isLoopback(host: string): boolean {
 
 /** Docker Hub's API lives on another host than its name. */
 function apiHost(registry: string): string {
-  return registry === 'docker.io' || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
+  return registry === 'docker.io' ? 'registry-1.docker.io' : registry;
 }
 
 /** CA certificates and client certificate from certs.d (containers-certs.d(5)). */
@@ -131,7 +131,9 @@ export class RegistryClient {
     this.registry = opts.registry;
     this.ctx = opts.ctx ?? {};
     this.host = apiHost(opts.registry);
-    this.insecure = Boolean(opts.insecure) || this.ctx.tlsVerify === false || isLoopback(this.host);
+    // Loopback registries may use http unless --tls-verify=true asks otherwise (docker's rule; a
+    // test or first-pull registry on 127.0.0.1 needs no flag).
+    this.insecure = Boolean(opts.insecure) || this.ctx.tlsVerify === false || (this.ctx.tlsVerify !== true && isLoopback(this.host));
     if (opts.dispatcher) {
       this.dispatcher = opts.dispatcher;
       this.ownsDispatcher = false;
@@ -268,6 +270,30 @@ export class RegistryClient {
       const body = method === 'HEAD' ? Buffer.alloc(0) : await readLimited(res.body, MAX_ERROR_BODY).catch(() => Buffer.alloc(0));
       throw responseError(method, url, status, rh, body);
     }
+  }
+
+  /**
+   * Check that the client's credentials are accepted (tspod login): GET /v2/ with them, through the
+   * token realm when the registry uses tokens. A refusal is "invalid username/password".
+   */
+  async checkAuth(): Promise<void> {
+    try {
+      const res = await this.send({ method: 'GET', path: '/v2/', scopes: [], ok: [200] });
+      await res.body.dump();
+    } catch (err) {
+      if (err instanceof RegistryError && (err.status === 401 || err.status === 403)) {
+        throw new RegistryError({ status: err.status, method: 'GET', url: err.url, errors: err.errors, message: 'invalid username/password', cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Docker Hub's v1 search (/v1/search), the only search API docker.io offers. */
+  async searchIndex(term: string, limit: number): Promise<{ name: string; description?: string; star_count?: number; is_official?: boolean; is_automated?: boolean }[]> {
+    const q = new URLSearchParams({ q: term, n: String(limit) });
+    const res = await this.send({ method: 'GET', path: `/v1/search?${q}`, scopes: [], ok: [200] });
+    const body = await readLimited(res.body, 16 << 20);
+    return (JSON.parse(body.toString('utf8')) as { results?: [] }).results ?? [];
   }
 
   // ---- manifests ----
