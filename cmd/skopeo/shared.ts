@@ -27,7 +27,7 @@ export function skopeoGlobalOptions(y: Argv): Argv {
   // "--registries.d" must stay one flag name, not yargs' nested {registries: {d}}; the rest repeats
   // the root's parser settings because parserConfiguration() replaces them.
   return y
-    .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false, 'dot-notation': false })
+    .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false, 'boolean-negation': false, 'dot-notation': false })
     // skopeo exits 1 on a usage error (podman's 125 is for the podman-style verbs).
     .fail((msg, err) => {
       if (err) throw err;

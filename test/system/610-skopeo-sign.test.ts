@@ -183,6 +183,9 @@ t('inspect, manifest-digest and standalone-sign/verify agree with skopeo; a miss
   delete parsed.LayersData; // skopeo 1.9 predates LayersData
   assert.equal(parsed, theirs);
   assert.match(ours.stdout, /A=\\u003cb\\u0026c\\u003e/, 'Go JSON escaping');
+  const noTags = await tspod(['inspect', '--no-tags', '--tls-verify=false', `dir:${img}`]);
+  assert.is(noTags.code, 0, noTags.stderr);
+  assert.equal(JSON.parse(noTags.stdout).RepoTags, []);
   assert.is((await tspod(['inspect', '--raw', `dir:${img}`])).stdout, readFileSync(join(img, 'manifest.json'), 'utf8'));
   assert.is((await tspod(['inspect', '--config', '--raw', `dir:${img}`])).stdout, skopeo(['inspect', '--config', '--raw', `dir:${img}`]).stdout);
   const missing = await tspod(['inspect', `dir:${join(dir, 'nope')}`]);

@@ -148,6 +148,9 @@ t('list-tags and inspect match skopeo; a missing image exits 2', async () => {
   j1.RepoTags.sort();
   j2.RepoTags.sort();
   assert.equal(j1, j2);
+  const noTags = await tspod(['inspect', '-n', '--tls-verify=false', `docker://${repo}:1`]);
+  assert.is(noTags.code, 0, noTags.stderr);
+  assert.equal(JSON.parse(noTags.stdout).RepoTags, []);
   const missing = await tspod(['inspect', '--tls-verify=false', `docker://${repo}:nope`]);
   assert.is(missing.code, 2, missing.stderr);
   const missingCopy = await tspod(['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${repo}:nope`, `dir:${join(dir, 'o8')}`]);
