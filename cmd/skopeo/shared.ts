@@ -24,10 +24,11 @@ export interface SkopeoGlobalOptions {
 }
 
 export function skopeoGlobalOptions(y: Argv): Argv {
-  // "--registries.d" must stay one flag name, not yargs' nested {registries: {d}}; the rest repeats
-  // the root's parser settings because parserConfiguration() replaces them.
+  // "--registries.d" must stay one flag name, not yargs' nested {registries: {d}}. parserConfiguration()
+  // replaces the settings, so start from the root's (cmd/main.ts).
+  const current = (y as unknown as { getInternalMethods?: () => { getParserConfiguration?: () => object } }).getInternalMethods?.().getParserConfiguration?.();
   return y
-    .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false, 'boolean-negation': false, 'dot-notation': false })
+    .parserConfiguration({ ...(current ?? { 'populate--': true, 'halt-at-non-option': false, 'boolean-negation': false }), 'dot-notation': false })
     // skopeo exits 1 on a usage error (podman's 125 is for the podman-style verbs).
     .fail((msg, err) => {
       if (err) throw err;
