@@ -13,7 +13,7 @@
 //                                 Docker schema2 ones (dir: transport), fixtures.json listing all; readable by everyone
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -22,7 +22,9 @@ import { BUSYBOX_BIN, buildFixtures, readFixtures, writeFixtures, type FixtureIm
 
 const execFileAsync = promisify(execFile);
 
-export const FIXTURE_CACHE = process.env.TSPOD_TEST_FIXTURE_CACHE ?? '/var/tmp/tspod-test-fixtures';
+// Root's cache is readable by the rootless test user; another user (a test file run alone) gets its own.
+export const FIXTURE_CACHE = process.env.TSPOD_TEST_FIXTURE_CACHE
+  ?? (process.getuid?.() === 0 ? '/var/tmp/tspod-test-fixtures' : `/var/tmp/tspod-test-fixtures-${process.getuid?.()}`);
 
 export interface GlobalSetupResult {
   env: Record<string, string>;
@@ -34,9 +36,15 @@ export async function buildFixtureLayouts(cacheDir = FIXTURE_CACHE): Promise<str
   const h = createHash('sha256');
   h.update(readFileSync(fileURLToPath(new URL('./images.ts', import.meta.url))));
   h.update(readFileSync(BUSYBOX_BIN));
-  const dir = join(cacheDir, h.digest('hex').slice(0, 16));
+  const key = h.digest('hex').slice(0, 16);
+  const dir = join(cacheDir, key);
   if (existsSync(join(dir, 'fixtures.json'))) return dir;
   mkdirSync(cacheDir, { recursive: true });
+  // Builds from older inputs: gone once they are an hour old (a concurrent old run may still read one).
+  for (const old of readdirSync(cacheDir)) {
+    const p = join(cacheDir, old);
+    if (old !== key && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+  }
   chmodSync(cacheDir, 0o755);
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
