@@ -17,7 +17,7 @@ import { hostsFile, resolvConf, type HostsFileOptions, type ResolvConfOptions } 
 import { createNetns, removeNetns } from './netns.ts';
 import { assignHostPorts, type PortMapping } from './ports.ts';
 import { findBinary, isOurProcess, stopProcess } from './process.ts';
-import type { NetavarkOptions } from './netavark.ts';
+import type { NetavarkOptions, NetavarkPlace } from './netavark.ts';
 
 export { hostsFile, resolvConf } from './files.ts';
 export type { HostsFileOptions, ResolvConfOptions } from './files.ts';
@@ -64,9 +64,14 @@ export interface NetworkState {
   ports: PortMapping[];
   slirp?: { pid: number; apiSocket: string; logPath: string };
   pasta?: { pid: number };
-  netavark?: { configDir: string; rootless: boolean; options: NetavarkOptions };
+  netavark?: NetavarkPlace & { options: NetavarkOptions };
+  /** Rootless bridge networks: the shared rootless netns and this container's slirp4netns forward ids. */
+  rootlessNetns?: { netnsPath: string; apiSocket: string; forwards: number[] };
   networks?: Record<string, NetworkAttachment>;
+  /** Messages for the user (printed by the caller). */
   warnings?: string[];
+  /** Why the default network was not the bridge (rootful without netavark/iptables). */
+  fallback?: string;
 }
 
 export interface SetupNetworkResult {
@@ -147,17 +152,21 @@ export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetwork
     mode = mode.slice(0, colon);
   }
   const warnings: string[] = [];
+  let fallback: string | undefined;
   if (mode === '' || mode === 'private' || mode === 'default') {
     if (o.rootless) mode = conf.rootlessCmd;
     else {
       const why = await netavarkUsable();
+      // Quietly, so that a machine without iptables still runs containers; the reason is kept in the state.
       if (why) {
         mode = 'slirp4netns';
-        warnings.push(`bridge networking unavailable (${why}): using slirp4netns`);
+        fallback = `bridge networking unavailable (${why}): using slirp4netns`;
       } else mode = 'bridge';
     }
   }
-  const base: NetworkState = { mode: 'none', containerId: o.containerId, runRoot: paths.runRoot, ports: [], ...(warnings.length ? { warnings } : {}) };
+  const base: NetworkState = {
+    mode: 'none', containerId: o.containerId, runRoot: paths.runRoot, ports: [], ...(warnings.length ? { warnings } : {}), ...(fallback ? { fallback } : {}),
+  };
   if (mode === 'host') {
     return { state: { ...base, mode: 'host', hostIp: '127.0.0.1' } };
   }
@@ -216,9 +225,6 @@ export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetwork
         else if (k === 'alias') o = { ...o, aliases: [...(o.aliases ?? []), v] };
       }
       const names = mode === 'bridge' ? (o.networks?.length ? o.networks : [conf.defaultNetwork]) : [mode, ...(o.networks ?? [])].flatMap((n) => n.split(','));
-      if (o.rootless) {
-        throw new TspodError('NETWORK_UNSUPPORTED', `rootless containers cannot join bridge network ${names.join(',')}`, { hint: 'use --network slirp4netns or --network pasta' });
-      }
       await setupBridge(o, state, paths, [...new Set(names)], ports, netnsPath);
     }
   } catch (err) {
@@ -259,11 +265,19 @@ async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: {
   const bins = await netavarkBinaries();
   const options: NetavarkOptions = {
     container_id: o.containerId, container_name: o.containerName ?? o.containerId.slice(0, 12), networks: {}, network_info: {},
-    port_mappings: ports.map((p) => ({ host_ip: p.hostIp ?? '', container_port: p.containerPort, host_port: p.hostPort, range: p.range ?? 1, protocol: p.protocol })),
+    // rootless, slirp4netns binds the host address; inside the rootless netns any address is DNATed
+    port_mappings: ports.map((p) => ({ host_ip: o.rootless ? '' : p.hostIp ?? '', container_port: p.containerPort, host_port: p.hostPort, range: p.range ?? 1, protocol: p.protocol })),
   };
-  const configDir = join(paths.runRoot, 'networks');
+  const place: NetavarkPlace = { configDir: join(paths.runRoot, 'networks'), rootless: o.rootless };
   state.mode = 'bridge';
-  state.netavark = { configDir, rootless: false, options };
+  if (o.rootless) {
+    // netavark works inside the per-user rootless netns (joined first, so a failure releases it)
+    const { acquireRootlessNetns } = await import('./rootless-netns.ts');
+    const rns = await acquireRootlessNetns(paths.runRoot, o.containerId, socketPath);
+    state.rootlessNetns = { netnsPath: rns.netnsPath, apiSocket: rns.apiSocket, forwards: [] };
+    place.enterNetns = rns.netnsPath;
+  }
+  state.netavark = { ...place, options };
   let i = 0;
   for (const name of names) {
     const n = await getNetwork(paths.graphRoot, name);
@@ -273,8 +287,12 @@ async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: {
     options.network_info[n.name] = n;
   }
   await createNetns(netnsPath);
-  const status = await netavarkSetup(bins, configDir, false, netnsPath, options);
+  const status = await netavarkSetup(bins, place, netnsPath, options);
   state.ports = ports;
+  if (state.rootlessNetns && ports.length) {
+    const { addRootlessForwards } = await import('./rootless-netns.ts');
+    state.rootlessNetns.forwards = await addRootlessForwards({ ...state.rootlessNetns, ip: '10.0.2.100' }, ports);
+  }
   state.networks = {};
   const dns: string[] = [], search: string[] = [];
   for (const [name, st] of Object.entries(status)) {
@@ -307,7 +325,11 @@ export async function teardownNetwork(state: NetworkState | undefined | null): P
   if (state.netavark && state.netnsPath) {
     try {
       const { netavarkBinaries, netavarkTeardown } = await import('./netavark.ts');
-      if (existsSync(state.netnsPath)) await netavarkTeardown(await netavarkBinaries(), state.netavark.configDir, state.netavark.rootless, state.netnsPath, state.netavark.options);
+      if (state.rootlessNetns?.forwards.length) {
+        const { removeRootlessForwards } = await import('./rootless-netns.ts');
+        await removeRootlessForwards(state.rootlessNetns.apiSocket, state.rootlessNetns.forwards);
+      }
+      if (existsSync(state.netnsPath)) await netavarkTeardown(await netavarkBinaries(), state.netavark, state.netnsPath, state.netavark.options);
     } catch (err) {
       errors.push(errorMessage(err));
     }
@@ -315,6 +337,10 @@ export async function teardownNetwork(state: NetworkState | undefined | null): P
     for (const name of Object.keys(state.netavark.options.networks)) await releaseIps(state.runRoot, name, state.containerId);
   }
   if (state.netnsPath && state.ownsNetns) await removeNetns(state.netnsPath);
+  if (state.rootlessNetns) {
+    const { releaseRootlessNetns } = await import('./rootless-netns.ts');
+    await releaseRootlessNetns(state.runRoot, state.containerId);
+  }
   if (errors.length) throw new TspodError('NETWORK_TEARDOWN', `tearing down network of container ${state.containerId.slice(0, 12)}: ${errors.join('; ')}`);
 }
 

@@ -39,7 +39,11 @@ export async function netavarkBinaries(): Promise<NetavarkBinaries> {
   return { netavark, aardvark: findBinary('aardvark-dns', dirs) };
 }
 
-function runNetavark(b: NetavarkBinaries, configDir: string, rootless: boolean, verb: string, netnsPath: string, input: NetavarkOptions): Promise<string> {
+/** Where netavark runs: rootful in the host's network namespace, rootless inside the rootless netns. */
+export interface NetavarkPlace { configDir: string; rootless: boolean; enterNetns?: string }
+
+function runNetavark(b: NetavarkBinaries, place: NetavarkPlace, verb: string, netnsPath: string, input: NetavarkOptions): Promise<string> {
+  const { configDir, rootless } = place;
   mkdirSync(configDir, { recursive: true });
   const args = ['--config', configDir, `--rootless=${rootless}`];
   if (b.aardvark) args.push('--aardvark-binary', b.aardvark);
@@ -47,7 +51,9 @@ function runNetavark(b: NetavarkBinaries, configDir: string, rootless: boolean, 
   return new Promise((resolve, reject) => {
     // aardvark-dns is forked by netavark and keeps the pipes open unless they are closed for it;
     // so stdout is a pipe we read until netavark itself exits, not until EOF.
-    const child = spawn(b.netavark, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // nsenter (single-threaded) switches the network namespace; Node itself never does
+    const [cmd, argv] = place.enterNetns ? ['nsenter', [`--net=${place.enterNetns}`, b.netavark, ...args]] : [b.netavark, args];
+    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '', err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
@@ -64,8 +70,8 @@ function runNetavark(b: NetavarkBinaries, configDir: string, rootless: boolean, 
   });
 }
 
-export async function netavarkSetup(b: NetavarkBinaries, configDir: string, rootless: boolean, netnsPath: string, o: NetavarkOptions): Promise<Record<string, StatusBlock>> {
-  const out = await runNetavark(b, configDir, rootless, 'setup', netnsPath, o);
+export async function netavarkSetup(b: NetavarkBinaries, place: NetavarkPlace, netnsPath: string, o: NetavarkOptions): Promise<Record<string, StatusBlock>> {
+  const out = await runNetavark(b, place, 'setup', netnsPath, o);
   try {
     return JSON.parse(out) as Record<string, StatusBlock>;
   } catch {
@@ -73,6 +79,6 @@ export async function netavarkSetup(b: NetavarkBinaries, configDir: string, root
   }
 }
 
-export async function netavarkTeardown(b: NetavarkBinaries, configDir: string, rootless: boolean, netnsPath: string, o: NetavarkOptions): Promise<void> {
-  await runNetavark(b, configDir, rootless, 'teardown', netnsPath, o);
+export async function netavarkTeardown(b: NetavarkBinaries, place: NetavarkPlace, netnsPath: string, o: NetavarkOptions): Promise<void> {
+  await runNetavark(b, place, 'teardown', netnsPath, o);
 }

@@ -1,7 +1,8 @@
 // @rootless
 // Networking and volumes through `tspod run`: a published port reachable from the host, --network
-// none with only lo, /etc/hosts and resolv.conf, named volumes that outlive containers, and (rootful)
-// two containers on a user network finding each other by name through aardvark-dns.
+// none with only lo, /etc/hosts and resolv.conf, named volumes that outlive containers, and two
+// containers on a user network finding each other by name through aardvark-dns (rootless: netavark
+// in the rootless netns).
 import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
@@ -95,8 +96,8 @@ t('a named volume keeps data across containers and cannot be removed while a con
   assert.is((await f.tspod(['volume', 'exists', vol])).code, 1);
 });
 
-if (!rootless) {
-  t('user network: containers reach each other by name (aardvark-dns); network rm refuses while in use', async () => {
+{
+  t('user network: containers reach each other by name (aardvark-dns), published port; network rm refuses while in use', async () => {
     const { netavarkBinaries } = await import('../../lib/netns/netavark.ts');
     try { await netavarkBinaries(); } catch (err) { console.log(`# skip: ${(err as Error).message}`); return; }
     const net = uniqueName('tsnet');
@@ -104,9 +105,12 @@ if (!rootless) {
     const c = await f.tspod(['network', 'create', '--subnet', `10.${third}.${Math.floor(Math.random() * 250)}.0/24`, '--interface-name', `tsb${Math.random().toString(16).slice(2, 8)}`, net]);
     assert.is(c.code, 0, c.stderr);
     const server = uniqueName('srv');
-    const s = await f.tspod(['run', '-d', '--name', server, '--network', net, f.image, 'sh', '-c', 'echo found-by-name | busybox nc -l -p 8080']);
+    const port = await freePort('tcp');
+    const s = await f.tspod(['run', '-d', '--name', server, '--network', net, '-p', `127.0.0.1:${port}:8081`, f.image, 'sh', '-c',
+      '(echo via-port | busybox nc -l -p 8081 &); echo found-by-name | busybox nc -l -p 8080']);
     assert.is(s.code, 0, s.stderr);
     try {
+      assert.is(await retry(() => fetchTcp(port)), 'via-port');
       let out = '';
       for (let i = 0; i < 30 && !out; i++) {
         const r = await f.tspod(['run', '--rm', '--network', net, f.image, 'busybox', 'nc', '-w', '3', server, '8080']);

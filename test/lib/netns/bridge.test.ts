@@ -1,7 +1,8 @@
-// Rootful netavark bridge networks: two namespaces on one user network talk to each other, the
-// second resolves the first by name through aardvark-dns, a published port reaches the first from
-// the host, and teardown removes the bridge and releases the leases. Rootless bridge networks are
-// not supported (index.test.ts checks the error), so this file runs as root only.
+// @rootless
+// netavark bridge networks: two namespaces on one user network talk to each other, the second
+// resolves the first by name through aardvark-dns, a published port reaches the first from the host,
+// and teardown removes the bridge and releases the leases. Rootless, the bridge lives in the
+// per-user rootless netns (slirp4netns to the outside), which the last container out removes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerResolvConf, setupNetwork, teardownNetwork } from '../../../lib/netns/index.ts';
 import { createNetwork } from '../../../lib/netns/networks.ts';
+import { reexecInUserNamespace } from '../../helpers/userns.ts';
+
+reexecInUserNamespace(import.meta.url);
+const rootless = process.env.TSPOD_TEST_ROOTLESS === '1';
 
 const dir = mkdtempSync(join(tmpdir(), 'tspod-bridge-'));
 const paths = { graphRoot: join(dir, 'graph'), runRoot: join(dir, 'run') };
@@ -18,7 +23,11 @@ const rand = () => Math.random().toString(16).slice(2, 8);
 const id = () => (rand() + rand() + '0'.repeat(64)).slice(0, 64);
 
 async function netavarkProblem(): Promise<string | undefined> {
-  if (process.getuid!() !== 0) return 'bridge networks need root';
+  if (rootless) {
+    const { tunProblem } = await import('../../../lib/netns/index.ts');
+    const p = tunProblem();
+    if (p) return p;
+  }
   try {
     const { netavarkBinaries } = await import('../../../lib/netns/netavark.ts');
     await netavarkBinaries();
@@ -41,6 +50,10 @@ function ncFrom(netns: string, host: string, port: number): Promise<string> {
     c.stdout.on('data', (d) => (out += d));
     c.on('close', () => resolve(out.trim()));
   });
+}
+
+function ipIn(netns: string | undefined, args: string[]) {
+  return netns ? spawnSync('nsenter', [`--net=${netns}`, 'ip', ...args], { encoding: 'utf8' }) : spawnSync('ip', args, { encoding: 'utf8' });
 }
 
 async function retry(fn: () => Promise<string>): Promise<string> {
@@ -71,31 +84,39 @@ if (problem) {
     const third = 100 + Math.floor(Math.random() * 150);
     const net = await createNetwork(paths.graphRoot, { name: `tsnet-${rand()}`, subnets: [`10.${third}.${Math.floor(Math.random() * 250)}.0/24`], interfaceName: `tsb${rand()}` });
     const [n1, n2] = [`c1-${rand()}`, `c2-${rand()}`];
-    const a = await setupNetwork({ containerId: id(), containerName: n1, mode: net.name, rootless: false, ...paths, ports: [{ hostIp: '127.0.0.1', hostPort: 0, containerPort: 8080, protocol: 'tcp' }] });
-    const b = await setupNetwork({ containerId: id(), containerName: n2, mode: net.name, rootless: false, ...paths });
+    const a = await setupNetwork({ containerId: id(), containerName: n1, mode: net.name, rootless, ...paths, ports: [{ hostIp: '127.0.0.1', hostPort: 0, containerPort: 8080, protocol: 'tcp' }] });
+    const b = await setupNetwork({ containerId: id(), containerName: n2, mode: net.name, rootless, ...paths });
     const gw = net.subnets![0].gateway!;
     try {
       assert.ok(a.ip && b.ip && a.ip !== b.ip);
       assert.is(a.state.gateway, gw);
-      assert.match(spawnSync('ip', ['-o', 'link', 'show', net.network_interface!], { encoding: 'utf8' }).stdout, new RegExp(net.network_interface!));
+      assert.match(ipIn(a.state.rootlessNetns?.netnsPath, ['-o', 'link', 'show', net.network_interface!]).stdout, new RegExp(net.network_interface!));
+      assert.is(!!a.state.rootlessNetns, rootless);
       // container to container
       let srv = serve(a.netnsPath!, 8080, 'a-to-b');
-      assert.is(await retry(() => ncFrom(b.netnsPath!, a.ip!, 8080)), 'a-to-b');
-      srv.kill();
+      try {
+        assert.is(await retry(() => ncFrom(b.netnsPath!, a.ip!, 8080)), 'a-to-b');
+      } finally {
+        srv.kill();
+      }
       // aardvark-dns on the gateway answers the container name
       assert.is(containerResolvConf(b.state, { hostResolvConf: 'nameserver 192.0.2.53\n' }), `search dns.podman\nnameserver ${gw}\n`);
       const look = spawnSync('nsenter', [`--net=${b.netnsPath}`, 'busybox', 'nslookup', n1, gw], { encoding: 'utf8' });
       assert.match(look.stdout, new RegExp(`Address:\\s+${a.ip!.replace(/\./g, '\\.')}`), look.stdout + look.stderr);
       // published port from the host's loopback
       srv = serve(a.netnsPath!, 8080, 'host-to-a');
-      assert.is(await retry(() => fromHost(a.state.ports[0].hostPort)), 'host-to-a');
-      srv.kill();
+      try {
+        assert.is(await retry(() => fromHost(a.state.ports[0].hostPort)), 'host-to-a');
+      } finally {
+        srv.kill();
+      }
     } finally {
       await teardownNetwork(a.state);
       await teardownNetwork(b.state);
     }
     assert.not.ok(existsSync(a.netnsPath!));
-    assert.is(spawnSync('ip', ['link', 'show', net.network_interface!]).status, 1, 'bridge removed with the last container');
+    if (rootless) assert.not.ok(existsSync(a.state.rootlessNetns!.netnsPath), 'rootless netns removed with the last container');
+    else assert.is(ipIn(undefined, ['link', 'show', net.network_interface!]).status, 1, 'bridge removed with the last container');
     const leases = JSON.parse(readFileSync(join(paths.runRoot, 'networks', 'ipam.json'), 'utf8'));
     assert.equal(leases, {});
     await teardownNetwork(a.state); // idempotent
@@ -104,11 +125,11 @@ if (problem) {
   test('a static ip is honoured and cannot be taken twice', async () => {
     const net = await createNetwork(paths.graphRoot, { name: `tsnet-${rand()}`, subnets: [`10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}.0/24`], interfaceName: `tsb${rand()}`, disableDns: true });
     const ip = net.subnets![0].subnet.replace(/0\/24$/, '77');
-    const a = await setupNetwork({ containerId: id(), mode: `${net.name}:ip=${ip}`, rootless: false, ...paths });
+    const a = await setupNetwork({ containerId: id(), mode: `${net.name}:ip=${ip}`, rootless, ...paths });
     try {
       assert.is(a.ip, ip);
       try {
-        await setupNetwork({ containerId: id(), mode: net.name, staticIp: ip, rootless: false, ...paths });
+        await setupNetwork({ containerId: id(), mode: net.name, staticIp: ip, rootless, ...paths });
         assert.unreachable('second lease of the same ip');
       } catch (err) {
         assert.is((err as { code?: string }).code, 'IP_IN_USE');

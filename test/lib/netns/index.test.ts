@@ -156,15 +156,5 @@ test('a failed setup leaves nothing behind (a port that is taken)', async () => 
   assert.not.ok(existsSync(join(paths.runRoot, 'netns', `netns-${cid}`)));
 });
 
-test('rootless bridge networks are refused with a hint', async () => {
-  if (!rootless) return;
-  try {
-    await setupNetwork({ containerId: id(), mode: 'bridge', rootless, ...paths });
-    assert.unreachable();
-  } catch (err) {
-    assert.is((err as { code?: string }).code, 'NETWORK_UNSUPPORTED');
-  }
-});
-
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
