@@ -3,7 +3,7 @@
 // bind-mounts it onto FILE in the caller's mount namespace, which for rootless tspod is the pause
 // process's, so the file outlives this short-lived process and later tspod invocations see it.
 import { execFile } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { TspodError } from '../errors.ts';
@@ -13,7 +13,7 @@ const run = promisify(execFile);
 /** Create a new network namespace bound to path (a stale one there is removed first). */
 export async function createNetns(path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  await removeNetns(path);
+  if (existsSync(path)) await removeNetns(path); // a stale one from a crash
   closeSync(openSync(path, 'wx', 0o644));
   try {
     await run('unshare', [`--net=${path}`, 'true']);
