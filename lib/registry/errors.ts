@@ -153,8 +153,13 @@ export function networkReason(err: unknown): string {
     case 'EHOSTUNREACH': return 'no route to host';
     case 'ENETUNREACH': return 'network is unreachable';
     case 'UND_ERR_SOCKET': return 'connection closed unexpectedly';
+    case 'ERR_SSL_WRONG_VERSION_NUMBER': return 'http: server gave HTTP response to HTTPS client';
     default: {
       const m = (e?.cause?.message ?? e?.message ?? String(err)).split('\n')[0];
+      // OpenSSL's "…:error:0A00010B:SSL routines:fn:reason:file:line:" -> "tls: reason"
+      const ssl = /SSL routines:[^:]*:([^:]+)/.exec(m);
+      if (ssl) return `tls: ${ssl[1]}`;
+      if (/certificate|self.signed/i.test(m)) return `tls: failed to verify certificate: ${m}`;
       return m.replace(/^[A-Z_]+:\s*/, '');
     }
   }

@@ -5,6 +5,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MockAgent } from 'undici';
 import { RegistryClient, RegistryError } from '../../../lib/registry/client.ts';
 
@@ -164,6 +169,51 @@ test('an expired bearer token is replaced once on 401', async () => {
     await client.close();
     await close(tokenSrv.server);
     await close(reg.server);
+  }
+});
+
+test('TLS: a self-signed registry needs --tls-verify=false or its CA in the cert dir; verify=true refuses http', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tspod-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    if (req.url === '/v2/') { res.writeHead(200).end('{}'); return; }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"name":"r","tags":["t"]}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  const clients: RegistryClient[] = [];
+  const mk = (ctx: object, insecure = false) => { const c = new RegistryClient({ registry: host, insecure, ctx: { retryTimes: 0, ...ctx } }); clients.push(c); return c; };
+  try {
+    const strict = await mk({ tlsVerify: true }).listTags('r').then(() => undefined, (e) => e as RegistryError);
+    assert.ok(strict, 'unverified certificate accepted');
+    assert.match(strict!.message, new RegExp(`^pinging container registry ${host}: .*(self.signed|certificate)`, 'i'));
+    assert.equal(await mk({ tlsVerify: false }).listTags('r'), ['t']);
+    assert.equal(await mk({}, true).listTags('r'), ['t']);
+    const certs = join(dir, 'certs.d');
+    mkdirSync(certs);
+    copyFileSync(join(dir, 'cert.pem'), join(certs, 'ca.crt'));
+    assert.equal(await mk({ tlsVerify: true, certDir: certs }).listTags('r'), ['t']);
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--tls-verify=true on a plain-http loopback registry fails instead of falling back to http', async () => {
+  const { server, host } = await serve((_req, res) => res.writeHead(200).end('{}'));
+  const c = new RegistryClient({ registry: host, ctx: { tlsVerify: true, retryTimes: 0 } });
+  try {
+    const e = await c.catalog().then(() => undefined, (x) => x as RegistryError);
+    assert.ok(e, 'fell back to http');
+    assert.match(e!.message, new RegExp(`^pinging container registry ${host}: `));
+    const plain = new RegistryClient({ registry: host, ctx: {} });
+    await plain.ping();
+    await plain.close();
+  } finally {
+    await c.close();
+    await close(server);
   }
 });
 

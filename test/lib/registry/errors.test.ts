@@ -40,6 +40,12 @@ test('network errors read like Go\'s, and a refused connection is not temporary'
   assert.is(networkReason(refused), 'connection refused');
   assert.is(networkReason(Object.assign(new Error('x'), { code: 'ECONNRESET' })), 'connection reset by peer');
   assert.not.ok(new RegistryError({ status: 0, method: 'GET', url: 'http://x/', cause: refused }).isTemporary());
+  assert.is(networkReason(Object.assign(new Error('80:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:x.c:350:'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' })),
+    'http: server gave HTTP response to HTTPS client');
+  assert.is(networkReason(new Error('80:error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:x.c:1:')),
+    'tls: certificate verify failed');
+  assert.is(networkReason(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })),
+    'tls: failed to verify certificate: self-signed certificate');
   assert.ok(new RegistryError({ status: 0, method: 'GET', url: 'http://x/', cause: Object.assign(new Error(), { code: 'ECONNRESET' }) }).isTemporary());
 });
 
