@@ -31,7 +31,7 @@ function toYargsCommand(mod: CommandModule<any>, io: Io, setExit: (code: number)
 
 /** Build the CLI. Tests drive it in-process with their own Io (skopeo's runSkopeo idea). */
 export function createCli(args: string[], io: Io, setExit: (code: number) => void): Argv {
-  let y = yargs(args)
+  let y: Argv = yargs(args)
     .scriptName('tspod')
     .usage('Manage pods, containers and images\n\nUsage: tspod [options] <command>')
     .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false, 'boolean-negation': false })
