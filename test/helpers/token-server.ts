@@ -3,7 +3,8 @@
 // credentials, the registry verifies the JWT against its rootcertbundle).
 // Tokens are RS256 JWTs whose header carries the signing certificate (x5c). The server runs as its
 // own process (token-server.mjs) so a test blocking its event loop cannot deadlock a login.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { selfSignedCertificate } from './self-signed.ts';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -39,8 +40,9 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   const issuer = opts.issuer ?? 'tspod-test-token-server';
   const keyFile = join(opts.dir, 'token.key');
   const certFile = join(opts.dir, 'token.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '2', '-subj', '/CN=tspod-test-token'], { stdio: 'ignore' });
+  const cert = selfSignedCertificate('tspod-test-token');
+  writeFileSync(keyFile, cert.keyPem, { mode: 0o600 });
+  writeFileSync(certFile, cert.certPem);
   const config = JSON.stringify({ users: opts.users, keyFile, certFile, service, issuer, anonymousPull: !!opts.anonymousPull });
   writeFileSync(join(opts.dir, 'token-server.json'), config);
   const script = fileURLToPath(new URL('./token-server.mjs', import.meta.url));

@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { selfSignedCertificate } from '../../helpers/self-signed.ts';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockAgent } from 'undici';
@@ -174,8 +174,9 @@ test('an expired bearer token is replaced once on 401', async () => {
 
 test('TLS: a self-signed registry needs --tls-verify=false or its CA in the cert dir; verify=true refuses http', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tspod-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const cert = selfSignedCertificate('127.0.0.1', ['127.0.0.1']);
+  writeFileSync(join(dir, 'key.pem'), cert.keyPem);
+  writeFileSync(join(dir, 'cert.pem'), cert.certPem);
   const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
     if (req.url === '/v2/') { res.writeHead(200).end('{}'); return; }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"name":"r","tags":["t"]}');
