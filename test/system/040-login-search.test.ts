@@ -1,4 +1,3 @@
-// @rootless
 // tspod login / logout / search against the fixture registries (basic and token auth), checked
 // against podman: each reads the auth file the other wrote, and search prints what podman prints.
 import { test } from 'uvu';
