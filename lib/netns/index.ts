@@ -294,22 +294,7 @@ async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: {
     state.rootlessNetns.forwards = await addRootlessForwards({ ...state.rootlessNetns, ip: '10.0.2.100' }, ports);
   }
   state.networks = {};
-  const dns: string[] = [], search: string[] = [];
-  for (const [name, st] of Object.entries(status)) {
-    const ifname = options.networks[name]?.interface_name;
-    const iface = ifname ? st.interfaces?.[ifname] : undefined;
-    const v4 = iface?.subnets?.find((s) => !s.ipnet.includes(':'));
-    if (iface && v4) {
-      const [ip, len] = v4.ipnet.split('/');
-      state.networks[name] = { ip, prefixLen: Number(len), gateway: v4.gateway, mac: iface.mac_address, interface: ifname! };
-      if (!state.ip) Object.assign(state, { ip, gateway: v4.gateway, hostIp: v4.gateway });
-    }
-    dns.push(...(st.dns_server_ips ?? []));
-    search.push(...(st.dns_search_domains ?? []));
-  }
-  state.dnsServers = [...new Set(dns)];
-  state.dnsSearch = [...new Set(search)];
-  state.dnsOnly = dns.length > 0;
+  statusToState(state, status);
 }
 
 /** Undo setupNetwork (idempotent; callable from any later tspod process with the stored state). */
@@ -365,4 +350,89 @@ export function containerResolvConf(state: NetworkState | undefined, o: Omit<Res
     searches: [...(state?.dnsSearch ?? []), ...(o.searches ?? [])],
     hostNetwork: state?.mode === 'host',
   });
+}
+
+export interface ConnectOptions {
+  graphRoot: string;
+  network: string;
+  containerName?: string;
+  aliases?: string[];
+  staticIp?: string;
+}
+
+function statusToState(state: NetworkState, status: Record<string, import('./netavark.ts').StatusBlock>): void {
+  const options = state.netavark!.options;
+  state.networks ??= {};
+  for (const [name, st] of Object.entries(status)) {
+    const ifname = options.networks[name]?.interface_name;
+    const iface = ifname ? st.interfaces?.[ifname] : undefined;
+    const v4 = iface?.subnets?.find((s) => !s.ipnet.includes(':'));
+    if (iface && v4) {
+      const [ip, len] = v4.ipnet.split('/');
+      state.networks[name] = { ip, prefixLen: Number(len), gateway: v4.gateway, mac: iface.mac_address, interface: ifname! };
+      if (!state.ip) Object.assign(state, { ip, gateway: v4.gateway, hostIp: v4.gateway });
+    }
+    state.dnsServers = [...new Set([...(state.dnsServers ?? []), ...(st.dns_server_ips ?? [])])];
+    state.dnsSearch = [...new Set([...(state.dnsSearch ?? []), ...(st.dns_search_domains ?? [])])];
+  }
+  state.dnsOnly = (state.dnsServers ?? []).length > 0;
+}
+
+/** Attach a running bridge-mode container to one more network (podman network connect). Returns the new state. */
+export async function connectNetwork(state: NetworkState, o: ConnectOptions): Promise<NetworkState> {
+  if (state.mode !== 'bridge' || !state.netavark || !state.netnsPath) {
+    throw new TspodError('INVALID_NETWORK', `network mode ${state.mode} is not supported for connect: only containers on bridge networks can join networks`);
+  }
+  const { getNetwork } = await import('./networks.ts');
+  const { allocateIps, releaseIps } = await import('./ipam.ts');
+  const { netavarkBinaries, netavarkSetup } = await import('./netavark.ts');
+  const n = await getNetwork(o.graphRoot, o.network);
+  const cur = state.netavark.options;
+  if (cur.networks[n.name]) throw new TspodError('NETWORK_CONNECTED', `container ${state.containerId.slice(0, 12)} is already connected to network ${n.name}: network is already connected`);
+  const used = new Set(Object.values(cur.networks).map((x) => x.interface_name));
+  let i = 0;
+  while (used.has(`eth${i}`)) i++;
+  const ips = await allocateIps(state.runRoot, n, state.containerId, o.staticIp);
+  const aliases = [o.containerName ?? cur.container_name, ...(o.aliases ?? []), state.containerId.slice(0, 12)].filter((a): a is string => !!a);
+  const one: NetavarkOptions = {
+    container_id: cur.container_id, container_name: cur.container_name, networks: {
+      [n.name]: { interface_name: `eth${i}`, static_ips: ips, ...(n.dns_enabled ? { aliases: [...new Set(aliases)] } : {}) },
+    }, network_info: { [n.name]: n },
+  };
+  let status;
+  try {
+    status = await netavarkSetup(await netavarkBinaries(), state.netavark, state.netnsPath, one);
+  } catch (err) {
+    await releaseIps(state.runRoot, n.name, state.containerId);
+    throw err;
+  }
+  const next: NetworkState = JSON.parse(JSON.stringify(state));
+  next.netavark!.options.networks[n.name] = one.networks[n.name];
+  next.netavark!.options.network_info[n.name] = n;
+  statusToState(next, status);
+  return next;
+}
+
+/** Detach a container from one of its networks (podman network disconnect). Returns the new state. */
+export async function disconnectNetwork(state: NetworkState, network: string): Promise<NetworkState> {
+  const cur = state.netavark?.options;
+  const name = cur && (cur.networks[network] ? network : Object.keys(cur.network_info).find((k) => cur.network_info[k].id.startsWith(network)));
+  if (!state.netavark || !cur || !name || !state.netnsPath) {
+    throw new TspodError('NOT_CONNECTED', `container ${state.containerId.slice(0, 12)} is not connected to network ${network}: network is not connected`);
+  }
+  const { netavarkBinaries, netavarkTeardown } = await import('./netavark.ts');
+  const { releaseIps } = await import('./ipam.ts');
+  const one: NetavarkOptions = {
+    container_id: cur.container_id, container_name: cur.container_name,
+    networks: { [name]: cur.networks[name] }, network_info: { [name]: cur.network_info[name] },
+  };
+  await netavarkTeardown(await netavarkBinaries(), state.netavark, state.netnsPath, one);
+  await releaseIps(state.runRoot, name, state.containerId);
+  const next: NetworkState = JSON.parse(JSON.stringify(state));
+  delete next.netavark!.options.networks[name];
+  delete next.netavark!.options.network_info[name];
+  delete next.networks?.[name];
+  const first = Object.values(next.networks ?? {})[0];
+  Object.assign(next, { ip: first?.ip, gateway: first?.gateway, hostIp: first?.gateway });
+  return next;
 }

@@ -70,8 +70,18 @@ function runNetavark(b: NetavarkBinaries, place: NetavarkPlace, verb: string, ne
   });
 }
 
+/**
+ * Rootful netavark edits the host's shared iptables chains (NETAVARK-*); its own lock lives in the
+ * --config directory, which is per store, so tspod serialises all rootful calls on one host-wide lock.
+ */
+async function serialised<T>(place: NetavarkPlace, fn: () => Promise<T>): Promise<T> {
+  if (place.rootless) return fn();
+  const { withLock } = await import('../lock/index.ts');
+  return withLock('/run/lock/tspod-netavark.lock', fn);
+}
+
 export async function netavarkSetup(b: NetavarkBinaries, place: NetavarkPlace, netnsPath: string, o: NetavarkOptions): Promise<Record<string, StatusBlock>> {
-  const out = await runNetavark(b, place, 'setup', netnsPath, o);
+  const out = await serialised(place, () => runNetavark(b, place, 'setup', netnsPath, o));
   try {
     return JSON.parse(out) as Record<string, StatusBlock>;
   } catch {
@@ -80,5 +90,5 @@ export async function netavarkSetup(b: NetavarkBinaries, place: NetavarkPlace, n
 }
 
 export async function netavarkTeardown(b: NetavarkBinaries, place: NetavarkPlace, netnsPath: string, o: NetavarkOptions): Promise<void> {
-  await runNetavark(b, place, 'teardown', netnsPath, o);
+  await serialised(place, () => runNetavark(b, place, 'teardown', netnsPath, o));
 }

@@ -126,6 +126,38 @@ t('a named volume keeps data across containers and cannot be removed while a con
     const rm = await f.tspod(['network', 'rm', net]);
     assert.is(rm.code, 0, rm.stderr);
   });
+
+  t('network connect/disconnect: a running container joins a second network and leaves it', async () => {
+    const { netavarkBinaries } = await import('../../lib/netns/netavark.ts');
+    try { await netavarkBinaries(); } catch (err) { console.log(`# skip: ${(err as Error).message}`); return; }
+    const mk = async () => {
+      const n = uniqueName('tsnet');
+      const c = await f.tspod(['network', 'create', '--subnet', `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}.0/24`,
+        '--interface-name', `tsb${Math.random().toString(16).slice(2, 8)}`, n]);
+      assert.is(c.code, 0, c.stderr);
+      return n;
+    };
+    const [n1, n2] = [await mk(), await mk()];
+    const server = uniqueName('srv');
+    const s = await f.tspod(['run', '-d', '--name', server, '--network', n1, f.image, 'sh', '-c', 'while true; do echo on-second-net | busybox nc -l -p 8080; done']);
+    assert.is(s.code, 0, s.stderr);
+    const probe = async () => (await f.tspod(['run', '--rm', '--network', n2, f.image, 'busybox', 'nc', '-w', '2', server, '8080'])).stdout.trim();
+    try {
+      const c = await f.tspod(['network', 'connect', n2, server]);
+      assert.is(c.code, 0, c.stderr);
+      let out = '';
+      for (let i = 0; i < 20 && !out; i++) out = await probe();
+      assert.is(out, 'on-second-net');
+      const again = await f.tspod(['network', 'connect', n2, server]);
+      assert.is(again.code, 125);
+      const d = await f.tspod(['network', 'disconnect', n2, server]);
+      assert.is(d.code, 0, d.stderr);
+      assert.is(await probe(), '', 'unreachable after disconnect');
+    } finally {
+      await f.tspod(['rm', '-f', '-t', '0', server]);
+      await f.tspod(['network', 'rm', n1, n2]);
+    }
+  });
 }
 
 test.run();
