@@ -52,8 +52,11 @@ export function listCommand(name = 'ls'): CommandModule<ListOptions> {
       const usage = store.containerUsage();
       const containersOf = (id: string) => usage.get(id)?.length ?? 0;
       const match = filters.length ? await compileFilters(filters, { store, images, containersOf, config: (id) => store.imageConfig(id) }) : async () => true;
+      const { imagesWithChildren, isIntermediate } = await import('../../lib/storage/report.ts');
+      // without -a, intermediate images (no names, but children) are hidden; only read configs when one may exist
+      const parents = opts.all || images.every((r) => r.names.length) ? new Set<string>() : await imagesWithChildren(images, (id) => store.imageConfig(id));
       const kept = [];
-      for (const r of images) if (await match(r)) kept.push(r);
+      for (const r of images) if ((opts.all || !isIntermediate(r, parents)) && (await match(r))) kept.push(r);
       images = kept;
       const now = Date.now();
       const rows = images.flatMap((r) => {

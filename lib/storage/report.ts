@@ -152,6 +152,37 @@ export async function imageHistory(store: Store, rec: ImageRecord): Promise<Hist
 
 // ---- filters (podman images --filter / image prune --filter) ----
 
+/**
+ * IDs of images that have children, as libimage's layer tree decides: a child has the same layers or exactly
+ * one more on top, and exactly one more history entry, the others equal to the parent's.
+ */
+export async function imagesWithChildren(images: ImageRecord[], config: (id: string) => Promise<ImageConfig>): Promise<Set<string>> {
+  const hist = new Map<string, string[]>();
+  for (const r of images) hist.set(r.id, ((await config(r.id).catch(() => undefined))?.history ?? []).map((h) => JSON.stringify([h.created, h.created_by, h.author, h.comment, !!h.empty_layer])));
+  const out = new Set<string>();
+  for (const p of images) {
+    for (const c of images) {
+      if (c.id === p.id) continue;
+      const layersOk = (c.layers.length === p.layers.length || c.layers.length === p.layers.length + 1) && p.layers.every((l, i) => c.layers[i] === l);
+      const ph = hist.get(p.id)!, ch = hist.get(c.id)!;
+      if (layersOk && ch.length === ph.length + 1 && ph.every((h, i) => ch[i] === h)) {
+        out.add(p.id);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** libimage: dangling = no names and no children; intermediate = no names but children. */
+export function isDangling(rec: ImageRecord, parents: Set<string>): boolean {
+  return rec.names.length === 0 && !parents.has(rec.id);
+}
+
+export function isIntermediate(rec: ImageRecord, parents: Set<string>): boolean {
+  return rec.names.length === 0 && parents.has(rec.id);
+}
+
 export interface FilterContext {
   store: Store;
   images: ImageRecord[];
@@ -189,7 +220,8 @@ export async function compileFilters(filters: string[], ctx: FilterContext): Pro
     switch (key) {
       case 'dangling': {
         const want = parseBool(key, value);
-        preds.push(async (r) => (r.names.length === 0) === want);
+        const parents = await imagesWithChildren(ctx.images, ctx.config);
+        preds.push(async (r) => isDangling(r, parents) === want);
         break;
       }
       case 'before':
@@ -233,9 +265,12 @@ export async function compileFilters(filters: string[], ctx: FilterContext): Pro
       case 'readonly':
         preds.push(async () => !parseBool(key, value));
         break;
-      case 'intermediate':
-        preds.push(async () => !parseBool(key, value));
+      case 'intermediate': {
+        const want = parseBool(key, value);
+        const parents = await imagesWithChildren(ctx.images, ctx.config);
+        preds.push(async (r) => isIntermediate(r, parents) === want);
         break;
+      }
       default:
         throw new TspodError('INVALID_FILTER', `${key} is an invalid filter`);
     }

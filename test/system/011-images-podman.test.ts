@@ -71,4 +71,19 @@ test('tag, untag, rmi and prune leave both stores listing the same', () => {
   assert.is(tspod('images', '-a'), podman('images', '-a'));
 });
 
+test('dangling vs intermediate images, and prune, decided like libimage', () => {
+  if (!havePodman) return console.log('# skip: needs podman as root');
+  const both = (...a: string[]) => assert.is(tspod(...a), podman(...a), a.join(' '));
+  tspod('pull', '-q', '--tls-verify=false', `${fx.registry}/busybox:latest`);
+  podman('pull', '-q', '--tls-verify=false', `${fx.registry}/busybox:latest`);
+  tspod('untag', `${fx.registry}/busybox:latest`);
+  podman('untag', `${fx.registry}/busybox:latest`);
+  both('images');
+  both('images', '-a', '--filter', 'dangling=true');
+  both('images', '-a', '--filter', 'intermediate=true');
+  both('image', 'prune', '-f');
+  both('image', 'prune', '-a', '-f');
+  both('images', '-a');
+});
+
 test.run();
