@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { fixtureEnv } from './global-setup.ts';
 import {
   buildFixtures, fixtureReader, readFixtures, registryReader, validateImage, layeredEntries, tarEntries, type ImageReader,
+  randomImage, writeOciLayout, ociLayoutReader,
 } from './images.ts';
 import * as OCI from '../../lib/oci/media-types.ts';
 
@@ -65,6 +66,25 @@ test('skopeo inspects the pushed images (a peer reads what we built)', async () 
   }
   const d = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${env.registry}/uncompressed:latest`]);
   assert.is(JSON.parse(d.stdout).layers[0].mediaType, OCI.OCI_LAYER);
+});
+
+test('randomImage builds valid images with distinct layers, in both formats', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'tspod-random-'));
+  try {
+    const img = await randomImage(10_000, 3);
+    assert.is(img.layers.length, 3);
+    assert.is(new Set(img.layers.map((l) => l.digest)).size, 3);
+    writeOciLayout(dir, [{ tag: 'r', image: img }]);
+    await validateImage(ociLayoutReader(dir), 'r');
+    const d = await randomImage(1000, 1, { format: 'docker' });
+    assert.is(d.manifest.mediaType, OCI.DOCKER_MANIFEST);
+    assert.is(d.layers[0].mediaType, OCI.DOCKER_LAYER_GZIP);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('fixtures are reproducible: a second build gives the same digests', async () => {

@@ -215,6 +215,13 @@ export function writeOciLayout(dir: string, entries: { tag: string; image: AnyIm
   writeFileSync(indexFile, JSON.stringify({ ...index, mediaType: OCI.OCI_INDEX }), { mode: 0o644 });
 }
 
+/** An image of `layers` random layers of `size` bytes each (ggcr random.Image), OCI or schema2. */
+export async function randomImage(size: number, layers: number, opts: { format?: 'oci' | 'docker'; files?: number } = {}): Promise<BuiltImage> {
+  const ls: Layer[] = [];
+  for (let i = 0; i < layers; i++) ls.push(await randomLayer(size, { files: opts.files }));
+  return buildImage({ layers: ls, format: opts.format, config: { Labels: { 'org.tspod.test': 'random' } } });
+}
+
 // ---- the fixture images ----
 
 /** Applets linked in /bin of the busybox image: all that this busybox has. */
