@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { fixtureEnv } from './global-setup.ts';
 import {
   buildFixtures, fixtureReader, readFixtures, registryReader, validateImage, layeredEntries, tarEntries, type ImageReader,
-  randomImage, writeOciLayout, ociLayoutReader,
+  randomImage, writeOciLayout, ociLayoutReader, capsEntries, CAP_NET_BIND_SERVICE,
 } from './images.ts';
 import * as OCI from '../../lib/oci/media-types.ts';
 
@@ -18,7 +18,7 @@ const fixtures = readFixtures(env.ociDir);
 test('fixture list has OCI and schema2 images, an index, a list and an uncompressed layer', () => {
   const types = new Set(fixtures.map((f) => f.mediaType));
   for (const t of [OCI.OCI_MANIFEST, OCI.OCI_INDEX, OCI.DOCKER_MANIFEST, OCI.DOCKER_MANIFEST_LIST]) assert.ok(types.has(t), t);
-  assert.equal([...new Set(fixtures.map((f) => f.name))].sort(), ['busybox', 'layered', 'multiarch', 'uncompressed']);
+  assert.equal([...new Set(fixtures.map((f) => f.name))].sort(), ['busybox', 'caps', 'layered', 'multiarch', 'uncompressed']);
 });
 
 test('every fixture validates on disk and in the registry, with the same digest', async () => {
@@ -110,6 +110,17 @@ test('layered upper layers carry a whiteout, an opaque dir, a symlink, a hardlin
   assert.equal({ type: headers['data/hardlink-to-b'].type, to: headers['data/hardlink-to-b'].linkname }, { type: 'link', to: 'data/file-b' });
   assert.is(headers['data/owned-by-1000'].uid, 1000);
   assert.is(headers['data/xattr-file'].pax?.['SCHILY.xattr.user.tspod.test'], 'hello');
+});
+
+test('caps image: security.capability travels as a binary-exact PAX record', async () => {
+  const { extract } = await import('tar-stream');
+  const ex = extract();
+  let pax: Record<string, string> | undefined;
+  const done = new Promise<void>((resolve, reject) => { ex.on('finish', resolve); ex.on('error', reject); });
+  ex.on('entry', (h, stream, next) => { if (h.name === 'usr/bin/cap-file') pax = h.pax as Record<string, string>; stream.resume(); stream.on('end', next); });
+  ex.end(await tarEntries(capsEntries()));
+  await done;
+  assert.ok(Buffer.from(pax!['SCHILY.xattr.security.capability'], 'latin1').equals(CAP_NET_BIND_SERVICE));
 });
 
 test.run();

@@ -315,6 +315,22 @@ export const LAYERED_EXPECTED_DATA: Record<string, { type: 'file' | 'dir' | 'sym
 /** Paths that must not exist in the "layered" image (whiteouts and the opaque directory hid them). */
 export const LAYERED_ABSENT = ['data/remove-me', 'data/opaque/old', 'data/opaque/sub', 'etc/remove-dir'];
 
+/**
+ * security.capability of a file with cap_net_bind_service in its permitted and effective sets
+ * (VFS_CAP_REVISION_2, as setcap writes it). Every byte is < 0x80, so tar-stream's string PAX
+ * records carry it unchanged.
+ */
+export const CAP_NET_BIND_SERVICE = Buffer.from([1, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+/** The upper layer of the "caps" image: /usr/bin/cap-file with a file capability. */
+export function capsEntries(): TarEntry[] {
+  return [
+    { name: 'usr/' },
+    { name: 'usr/bin/' },
+    { name: 'usr/bin/cap-file', content: '#!/bin/sh\necho caps\n', mode: 0o755, xattrs: { 'security.capability': CAP_NET_BIND_SERVICE.toString('latin1') } },
+  ];
+}
+
 export interface FixtureImage {
   /** Repository in the fixture registry and directory under TSPOD_TEST_OCI_DIR. */
   name: string;
@@ -366,6 +382,7 @@ export async function buildFixtures(): Promise<Fixtures> {
     return buildIndex(list, format);
   };
   const uncompressed = buildImage({ layers: [baseTar], config: { Labels: { 'org.tspod.test': 'uncompressed' } } });
+  const caps = buildImage({ layers: [base, await buildLayer(capsEntries())], config: { Labels: { 'org.tspod.test': 'caps' } } });
   return {
     busyboxLayer: base,
     images: [
@@ -376,6 +393,7 @@ export async function buildFixtures(): Promise<Fixtures> {
       { name: 'multiarch', tag: 'latest', image: await multiarch('oci') },
       { name: 'multiarch', tag: 'v2s2', image: await multiarch('docker') },
       { name: 'uncompressed', tag: 'latest', image: uncompressed },
+      { name: 'caps', tag: 'latest', image: caps },
     ],
   };
 }
