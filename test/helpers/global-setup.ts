@@ -5,7 +5,7 @@
 // env:
 //   TSPOD_TEST_REGISTRY           127.0.0.1:PORT, no auth, with the fixture images pushed
 //                                 (busybox, layered, multiarch: tags latest (OCI) and v2s2 (Docker schema2);
-//                                 uncompressed:latest)
+//                                 uncompressed:latest, caps:latest (a file with security.capability))
 //   TSPOD_TEST_REGISTRY_BASIC     htpasswd basic auth, empty
 //   TSPOD_TEST_REGISTRY_TOKEN     Bearer token auth, empty
 //   TSPOD_TEST_REGISTRY_USER / _PASSWORD   valid on both auth registries
