@@ -2,11 +2,11 @@
 // can mount a layer from another repository instead of uploading it (containers/image's
 // BlobInfoCache, reduced to what cross-repository mount needs). Kept under $XDG_CACHE_HOME/tspod
 // (rootless) or /var/cache/tspod; losing it only costs uploads.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { homeDir } from '../../config/paths.ts';
 import { rootlessUid } from '../../rootless/index.ts';
-import { writeFileAtomic } from '../fs-util.ts';
+import { tempName } from '../fs-util.ts';
 
 const MAX_DIGESTS = 5000;
 const MAX_LOCATIONS = 8;
@@ -38,8 +38,9 @@ export async function recordLocations(entries: { digest: string; location: strin
   const path = blobCachePath();
   try {
     await mkdir(join(path, '..'), { recursive: true });
-    const { withLock } = await import('../../lock/index.ts');
-    await withLock(path + '.lock', async () => {
+    // No lock: a concurrent writer may drop the other's new entries, which only costs a later upload;
+    // the rename keeps the file whole. Skipping the lock spares every docker copy the FFI load.
+    {
       const data = await load(path);
       for (const { digest, location } of entries) {
         const list = (data[digest] ?? []).filter((l) => l !== location);
@@ -49,8 +50,10 @@ export async function recordLocations(entries: { digest: string; location: strin
       }
       const keys = Object.keys(data);
       for (const k of keys.slice(0, Math.max(0, keys.length - MAX_DIGESTS))) delete data[k];
-      await writeFileAtomic(path, JSON.stringify(data));
-    });
+      const tmp = tempName(join(path, '..'));
+      await writeFile(tmp, JSON.stringify(data)); // no fsync: a cache lost in a crash costs uploads only
+      await rename(tmp, path);
+    }
   } catch {
     // the cache is an optimisation only
   }

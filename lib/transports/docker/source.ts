@@ -18,7 +18,6 @@ function message(err: unknown): string {
 }
 
 export class DockerImageSource implements ImageSource {
-  private readonly seen: { digest: string; location: string }[] = [];
   private constructor(
     readonly reference: DockerReference,
     private readonly ctx: SystemContext,
@@ -83,9 +82,7 @@ export class DockerImageSource implements ImageSource {
 
   /** The client resumes a broken download with a Range request itself. */
   async getBlob(desc: Descriptor, offset = 0): Promise<{ stream: Readable; size: number }> {
-    const r = await this.client.getBlob(this.ep.repo, desc.digest, offset);
-    this.seen.push({ digest: desc.digest, location: `${this.ep.host}/${this.ep.repo}` });
-    return r;
+    return this.client.getBlob(this.ep.repo, desc.digest, offset);
   }
 
   async getSignatures(instanceDigest?: string): Promise<Buffer[]> {
@@ -95,7 +92,6 @@ export class DockerImageSource implements ImageSource {
   }
 
   async close(): Promise<void> {
-    await recordLocations(this.seen);
     await this.client.close();
   }
 }
