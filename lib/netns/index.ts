@@ -18,6 +18,7 @@ import { createNetns, removeNetns } from './netns.ts';
 import { assignHostPorts, type PortMapping } from './ports.ts';
 import { findBinary, isOurProcess, stopProcess } from './process.ts';
 import type { NetavarkOptions, NetavarkPlace } from './netavark.ts';
+import { ROOTFUL_IPAM_DIR } from './ipam.ts';
 
 export { hostsFile, resolvConf } from './files.ts';
 export type { HostsFileOptions, ResolvConfOptions } from './files.ts';
@@ -281,7 +282,7 @@ async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: {
   let i = 0;
   for (const name of names) {
     const n = await getNetwork(paths.graphRoot, name);
-    const ips = await allocateIps(paths.runRoot, n, o.containerId, i === 0 ? o.staticIp : undefined);
+    const ips = await allocateIps(ipamDir(state), n, o.containerId, i === 0 ? o.staticIp : undefined);
     const aliases = [o.containerName, ...(o.aliases ?? []), o.containerId.slice(0, 12)].filter((a): a is string => !!a);
     options.networks[n.name] = { interface_name: `eth${i++}`, static_ips: ips, ...(n.dns_enabled ? { aliases: [...new Set(aliases)] } : {}) };
     options.network_info[n.name] = n;
@@ -295,6 +296,11 @@ async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: {
   }
   state.networks = {};
   statusToState(state, status);
+}
+
+/** Where leases live: host-wide for rootful bridges, per store for the rootless netns. */
+function ipamDir(state: NetworkState): string {
+  return state.netavark?.rootless ? join(state.runRoot, 'networks') : ROOTFUL_IPAM_DIR;
 }
 
 /** Undo setupNetwork (idempotent; callable from any later tspod process with the stored state). */
@@ -318,8 +324,8 @@ export async function teardownNetwork(state: NetworkState | undefined | null): P
     } catch (err) {
       errors.push(errorMessage(err));
     }
-    const { releaseIps } = await import('./ipam.ts');
-    for (const name of Object.keys(state.netavark.options.networks)) await releaseIps(state.runRoot, name, state.containerId);
+    const { releaseIps, leaseKey } = await import('./ipam.ts');
+    for (const n of Object.values(state.netavark.options.network_info)) await releaseIps(ipamDir(state), leaseKey(n), state.containerId);
   }
   if (state.netnsPath && state.ownsNetns) await removeNetns(state.netnsPath);
   if (state.rootlessNetns) {
@@ -384,7 +390,7 @@ export async function connectNetwork(state: NetworkState, o: ConnectOptions): Pr
     throw new TspodError('INVALID_NETWORK', `network mode ${state.mode} is not supported for connect: only containers on bridge networks can join networks`);
   }
   const { getNetwork } = await import('./networks.ts');
-  const { allocateIps, releaseIps } = await import('./ipam.ts');
+  const { allocateIps, releaseIps, leaseKey } = await import('./ipam.ts');
   const { netavarkBinaries, netavarkSetup } = await import('./netavark.ts');
   const n = await getNetwork(o.graphRoot, o.network);
   const cur = state.netavark.options;
@@ -392,7 +398,7 @@ export async function connectNetwork(state: NetworkState, o: ConnectOptions): Pr
   const used = new Set(Object.values(cur.networks).map((x) => x.interface_name));
   let i = 0;
   while (used.has(`eth${i}`)) i++;
-  const ips = await allocateIps(state.runRoot, n, state.containerId, o.staticIp);
+  const ips = await allocateIps(ipamDir(state), n, state.containerId, o.staticIp);
   const aliases = [o.containerName ?? cur.container_name, ...(o.aliases ?? []), state.containerId.slice(0, 12)].filter((a): a is string => !!a);
   const one: NetavarkOptions = {
     container_id: cur.container_id, container_name: cur.container_name, networks: {
@@ -403,7 +409,7 @@ export async function connectNetwork(state: NetworkState, o: ConnectOptions): Pr
   try {
     status = await netavarkSetup(await netavarkBinaries(), state.netavark, state.netnsPath, one);
   } catch (err) {
-    await releaseIps(state.runRoot, n.name, state.containerId);
+    await releaseIps(ipamDir(state), leaseKey(n), state.containerId);
     throw err;
   }
   const next: NetworkState = JSON.parse(JSON.stringify(state));
@@ -421,13 +427,13 @@ export async function disconnectNetwork(state: NetworkState, network: string): P
     throw new TspodError('NOT_CONNECTED', `container ${state.containerId.slice(0, 12)} is not connected to network ${network}: network is not connected`);
   }
   const { netavarkBinaries, netavarkTeardown } = await import('./netavark.ts');
-  const { releaseIps } = await import('./ipam.ts');
+  const { releaseIps, leaseKey } = await import('./ipam.ts');
   const one: NetavarkOptions = {
     container_id: cur.container_id, container_name: cur.container_name,
     networks: { [name]: cur.networks[name] }, network_info: { [name]: cur.network_info[name] },
   };
   await netavarkTeardown(await netavarkBinaries(), state.netavark, state.netnsPath, one);
-  await releaseIps(state.runRoot, name, state.containerId);
+  await releaseIps(ipamDir(state), leaseKey(cur.network_info[name]), state.containerId);
   const next: NetworkState = JSON.parse(JSON.stringify(state));
   delete next.netavark!.options.networks[name];
   delete next.netavark!.options.network_info[name];

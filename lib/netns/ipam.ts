@@ -1,6 +1,8 @@
-// host-local IPAM, as podman does it for netavark: leases per network kept in
-// ${runRoot}/networks/ipam.json (runRoot is a tmpfs for root, so leases die with a reboot, like the
-// containers holding them). Read-modify-write under a lock.
+// host-local IPAM, as podman does it for netavark: leases per bridge kept in DIR/ipam.json, where DIR
+// is host-wide for root (/run/tspod-netavark: every store's containers on the default network share
+// the host's podman0 bridge, so their addresses must come from one pool) and ${dir}/networks
+// rootless (each rootless netns has bridges of its own). /run is a tmpfs, so leases die with a
+// reboot, like the containers holding them. Read-modify-write under a lock.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TspodError } from '../errors.ts';
@@ -10,35 +12,42 @@ import type { Network } from './networks.ts';
 /** network name -> ip -> container id */
 type Leases = Record<string, Record<string, string>>;
 
-function ipamFile(runRoot: string): string {
-  return join(runRoot, 'networks', 'ipam.json');
+export const ROOTFUL_IPAM_DIR = '/run/tspod-netavark';
+
+/** Leases are per bridge: the bridge is the shared resource, whatever store names the network. */
+export function leaseKey(n: Pick<Network, 'name' | 'network_interface'>): string {
+  return n.network_interface || n.name;
 }
 
-function load(runRoot: string): Leases {
+function ipamFile(dir: string): string {
+  return join(dir, 'ipam.json');
+}
+
+function load(dir: string): Leases {
   try {
-    return JSON.parse(readFileSync(ipamFile(runRoot), 'utf8')) as Leases;
+    return JSON.parse(readFileSync(ipamFile(dir), 'utf8')) as Leases;
   } catch {
     return {};
   }
 }
 
-function save(runRoot: string, l: Leases): void {
-  const f = ipamFile(runRoot);
-  mkdirSync(join(runRoot, 'networks'), { recursive: true });
+function save(dir: string, l: Leases): void {
+  const f = ipamFile(dir);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(`${f}.tmp`, JSON.stringify(l));
   renameSync(`${f}.tmp`, f);
 }
 
-async function locked<T>(runRoot: string, fn: () => T): Promise<T> {
+async function locked<T>(dir: string, fn: () => T): Promise<T> {
   const { withLock } = await import('../lock/index.ts');
-  return withLock(join(runRoot, 'networks', 'ipam.lock'), fn);
+  return withLock(join(dir, 'ipam.lock'), fn);
 }
 
 /** Lease one IPv4 address per IPv4 subnet of n to containerId (a static ip is checked and taken). */
-export async function allocateIps(runRoot: string, n: Network, containerId: string, staticIp?: string): Promise<string[]> {
-  return locked(runRoot, () => {
-    const l = load(runRoot);
-    const leases = (l[n.name] ??= {});
+export async function allocateIps(dir: string, n: Network, containerId: string, staticIp?: string): Promise<string[]> {
+  return locked(dir, () => {
+    const l = load(dir);
+    const leases = (l[leaseKey(n)] ??= {});
     // already leased (a restart that skipped teardown): reuse
     const mine = Object.entries(leases).filter(([, id]) => id === containerId).map(([ip]) => ip);
     if (mine.length) return mine;
@@ -47,7 +56,7 @@ export async function allocateIps(runRoot: string, n: Network, containerId: stri
       if (isIpv6(s.subnet)) continue;
       const c = parseCidr(s.subnet);
       if (staticIp && cidrContains(c, staticIp)) {
-        if (leases[staticIp] || staticIp === s.gateway) throw new TspodError('IP_IN_USE', `requested ip address ${staticIp} is already allocated to container ID ${leases[staticIp] ?? 'gateway'}`);
+        if ((leases[staticIp] && leases[staticIp] !== containerId) || staticIp === s.gateway) throw new TspodError('IP_IN_USE', `requested ip address ${staticIp} is already allocated to container ID ${leases[staticIp] ?? 'gateway'}`);
         leases[staticIp] = containerId;
         out.push(staticIp);
         continue;
@@ -66,19 +75,19 @@ export async function allocateIps(runRoot: string, n: Network, containerId: stri
       leases[got] = containerId;
       out.push(got);
     }
-    save(runRoot, l);
+    save(dir, l);
     return out;
   });
 }
 
 /** Drop every lease of containerId on network (idempotent). */
-export async function releaseIps(runRoot: string, network: string, containerId: string): Promise<void> {
-  await locked(runRoot, () => {
-    const l = load(runRoot);
+export async function releaseIps(dir: string, network: string, containerId: string): Promise<void> {
+  await locked(dir, () => {
+    const l = load(dir);
     const leases = l[network];
     if (!leases) return;
     for (const [ip, id] of Object.entries(leases)) if (id === containerId) delete leases[ip];
     if (Object.keys(leases).length === 0) delete l[network];
-    save(runRoot, l);
+    save(dir, l);
   });
 }
