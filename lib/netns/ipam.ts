@@ -65,8 +65,12 @@ export async function allocateIps(dir: string, n: Network, containerId: string, 
       if (s.lease_range?.start_ip) first = ipToInt(s.lease_range.start_ip);
       if (s.lease_range?.end_ip) last = ipToInt(s.lease_range.end_ip);
       let got: string | undefined;
-      for (let i = first; i <= last; i++) {
-        const ip = intToIp(i);
+      // Big pools (the default 10.88.0.0/16) start at a random point: podman on the same host hands out
+      // podman0's addresses from .2 upwards from its own pool.
+      const span = last - first + 1;
+      const start = span > 1024 ? Math.floor(Math.random() * span) : 0;
+      for (let k = 0; k < span; k++) {
+        const ip = intToIp(first + ((start + k) % span));
         if (ip === s.gateway || leases[ip]) continue;
         got = ip;
         break;
