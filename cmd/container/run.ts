@@ -8,7 +8,7 @@ import type { ContainerEngine } from '../../lib/containers/engine.ts';
  * Attach to a created container, start it, relay its stdio until it ends, and return its exit code.
  * Shared by run and start -a.
  */
-export async function startAttached(engine: ContainerEngine, id: string, io: Io, o: { interactive: boolean; tty: boolean; sigProxy: boolean; detachKeys: string }): Promise<number | 'detached'> {
+export async function startAttached(engine: ContainerEngine, id: string, io: Io, o: { interactive: boolean; tty: boolean; sigProxy: boolean; detachKeys: string; autoRemove?: boolean }): Promise<number | 'detached'> {
   const { connectAttachAccepted, relay, parseDetachKeys, resizeTerminal } = await import('../../lib/containers/attach.ts');
   const { acquireLock } = await import('../../lib/lock/index.ts');
   const { join } = await import('node:path');
@@ -43,6 +43,8 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
     await engine.waitExit(id, 24 * 3600 * 1000);
     const c = await engine.inspect(id);
     mark('exit code read');
+    // conmon's exit command left the cleanup to us (we hold attach.lock); --rm removes right after
+    if (!o.autoRemove) await engine.cleanup(id).catch(() => {});
     return c.state.exitCode;
   } finally {
     for (const s of signals) process.off(s, onSignal);
@@ -78,7 +80,7 @@ export function runCommand(): CommandModule<GlobalOptions> {
       }
       let code: number | 'detached';
       try {
-        code = await startAttached(engine, id, io, { interactive: !!opts.interactive, tty: !!opts.tty, sigProxy: opts.sigProxy !== false, detachKeys: opts.detachKeys });
+        code = await startAttached(engine, id, io, { interactive: !!opts.interactive, tty: !!opts.tty, sigProxy: opts.sigProxy !== false, detachKeys: opts.detachKeys, autoRemove: !!opts.rm });
       } catch (err) {
         if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
         throw err;

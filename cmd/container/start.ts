@@ -24,7 +24,7 @@ export function startCommand(): CommandModule<StartOptions> {
         if (targets.length !== 1) throw new TspodError('USAGE', 'you cannot start and attach multiple containers at once');
         const c = await engine.inspect(targets[0]);
         if (c.state.status === 'running') throw new TspodError('STATE_IMPROPER', `container ${c.config.id} is already running: use attach`);
-        const code = await startAttached(engine, c.config.id, io, { interactive: !!o.interactive && c.config.interactive, tty: c.config.tty, sigProxy: o.sigProxy !== false, detachKeys: o.detachKeys });
+        const code = await startAttached(engine, c.config.id, io, { interactive: !!o.interactive && c.config.interactive, tty: c.config.tty, sigProxy: o.sigProxy !== false, detachKeys: o.detachKeys, autoRemove: c.config.autoRemove });
         if (code === 'detached') return 0;
         if (c.config.autoRemove) await engine.remove(c.config.id, { force: true }).catch(() => {});
         return code;

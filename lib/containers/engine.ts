@@ -477,7 +477,14 @@ export class ContainerEngine {
     mkdirSync(this.store.exitDir(), { recursive: true });
     rmSync(this.store.exitFile(cfg.id), { force: true });
     const runDir = this.store.runDir(cfg.id);
-    const exitCommand = [...this.selfCommand(), 'container', 'cleanup', ...(cfg.autoRemove ? ['--rm'] : []), cfg.id];
+    let exitCommand = [...this.selfCommand(), 'container', 'cleanup', ...(cfg.autoRemove ? ['--rm'] : []), cfg.id];
+    const flockBin = findBinary('flock');
+    if (flockBin) {
+      // A foreground `run`/`start -a` holds attach.lock and cleans up itself: then skip starting a
+      // second Node process for nothing (it would compete for the CPU at exactly the wrong moment).
+      exitCommand = ['/bin/sh', '-c', `${flockBin} -n -x "$0" true && exec "$@"`, join(runDir, 'attach.lock'), ...exitCommand];
+    }
+    mark('bundle written');
     const { pid } = await startConmon({
       conmonPath: this.opts.conmon, id: cfg.id, name: cfg.names[0], runtime, bundle,
       pidFile: join(runDir, 'pidfile'), conmonPidFile: join(runDir, 'conmon.pid'),

@@ -15,8 +15,10 @@ if (skip) console.log(`# skipped: ${skip}`);
 test.before(async () => { if (!skip) f = await containerFixture(); });
 test.after(async () => { if (f) await f.cleanup(); });
 
+// generous: the suite runs files in parallel on a small machine, and each check is a tspod process
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -158,7 +160,8 @@ t('ps -q / --no-trunc / -n / --filter label / ancestor / --format json', async (
 
 t('top lists the container\'s processes with container PIDs; pause/unpause where the freezer allows', async () => {
   const name = uniqueName('top');
-  assert.is((await f.tspod(['run', '-d', '--network', 'none', '--name', name, f.image, 'sh', '-c', 'sleep 100 & exec sleep 200'])).code, 0);
+  const d = await f.tspod(['run', '-d', '--network', 'none', '--name', name, f.image, 'sh', '-c', 'sleep 100 & exec sleep 200']);
+  assert.is(d.code, 0, d.stderr);
   await until(async () => (await f.tspod(['top', name, 'pid', 'args'])).stdout.includes('sleep 100'), 'both processes');
   const top = await f.tspod(['top', name, 'pid', 'args']);
   assert.is(top.code, 0, top.stderr);
@@ -170,10 +173,12 @@ t('top lists the container\'s processes with container PIDs; pause/unpause where
   } else {
     assert.is(p.code, 0, p.stderr);
     assert.is((await f.tspod(['inspect', '--format', '{{.State.Status}}', name])).stdout, 'paused\n');
-    assert.is((await f.tspod(['unpause', name])).code, 0);
+    const u = await f.tspod(['unpause', name]);
+    assert.is(u.code, 0, u.stderr);
     assert.is((await f.tspod(['inspect', '--format', '{{.State.Status}}', name])).stdout, 'running\n');
   }
-  assert.is((await f.tspod(['rm', '-f', name])).code, 0);
+  const rm = await f.tspod(['rm', '-f', name]);
+  assert.is(rm.code, 0, rm.stderr);
 });
 
 t('logs --tail and --since; log-driver none refuses logs', async () => {
