@@ -14,10 +14,11 @@ export function volumePruneCommand(): CommandModule<PruneOptions> {
       .example('$0 volume prune --force', ''),
     handler: async (o, io) => {
       const { graphRoot } = await graphRootOf(o);
-      const { pruneVolumes, parseFilters } = await import('../../lib/volumes/index.ts');
+      const { pruneVolumes, pruneCandidates, parseFilters } = await import('../../lib/volumes/index.ts');
       const filters = parseFilters(o.filter);
       if (!o.force) {
-        const ok = await confirm(io, 'WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\nAre you sure you want to continue? [y/N] ');
+        const list = (await pruneCandidates({ graphRoot, filters })).map((v) => `${v.name}\n`).join('');
+        const ok = await confirm(io, `WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n${list}Are you sure you want to continue? [y/N] `);
         if (!ok) return 0;
       }
       for (const name of await pruneVolumes({ graphRoot, filters })) io.stdout.write(`${name}\n`);

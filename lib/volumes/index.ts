@@ -246,11 +246,17 @@ export function untilTime(v: string): number {
   return t;
 }
 
+/** The volumes prune would remove now. */
+export async function pruneCandidates(o: { filters?: VolumeFilter[]; graphRoot?: string } = {}): Promise<VolumeRecord[]> {
+  const root = await rootDefault(o.graphRoot);
+  const used = new Set(listRefs(root).flatMap((c) => c.volumes));
+  return filterVolumes(root, await listVolumes(root), o.filters ?? []).filter((v) => !used.has(v.name));
+}
+
 /** Remove every volume no container uses (matching filters). Returns the removed names. */
 export async function pruneVolumes(o: { filters?: VolumeFilter[]; graphRoot?: string } = {}): Promise<string[]> {
   const root = await rootDefault(o.graphRoot);
-  const used = new Set(listRefs(root).flatMap((c) => c.volumes));
-  const candidates = filterVolumes(root, await listVolumes(root), o.filters ?? []).filter((v) => !used.has(v.name));
+  const candidates = await pruneCandidates({ ...o, graphRoot: root });
   const removed: string[] = [];
   for (const v of candidates) {
     try {

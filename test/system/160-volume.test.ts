@@ -99,7 +99,7 @@ test('prune without --force asks; "n" keeps everything', () => {
   tspod(['volume', 'create', v]);
   const p = tspod(['volume', 'prune'], 'n\n');
   assert.is(p.code, 0);
-  assert.match(p.stdout, /Are you sure you want to continue\? \[y\/N\] $/);
+  assert.match(p.stdout, new RegExp(`will be removed:\\n(.*\\n)*${v}\\n(.*\\n)*Are you sure you want to continue\\? \\[y\\/N\\] $`));
   assert.is(tspod(['volume', 'exists', v]).code, 0);
 });
 
