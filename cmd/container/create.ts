@@ -17,12 +17,20 @@ export function toCreateOptions(o: Record<string, any>, image: string, args: str
   };
 }
 
+/** --tls-verify / --creds handed on to `tspod pull`. */
+export function pullFlagsOf(o: Record<string, any>): string[] {
+  const f: string[] = [];
+  if (o.tlsVerify !== undefined) f.push(`--tls-verify=${o.tlsVerify}`);
+  if (o.creds) f.push('--creds', o.creds);
+  return f;
+}
+
 /** Create, pulling the image first per --pull (always/missing/never/newer) by running `tspod pull`. */
-export async function createWithPull(engine: ContainerEngine, co: CreateOptions, pull: string, quiet: boolean, io: Io): Promise<Container> {
+export async function createWithPull(engine: ContainerEngine, co: CreateOptions, pull: string, quiet: boolean, io: Io, pullFlags: string[] = []): Promise<Container> {
   if (!['always', 'missing', 'never', 'newer'].includes(pull)) throw new TspodError('USAGE', `invalid pull policy "${pull}"`);
   const doPull = async () => {
     const { spawn } = await import('node:child_process');
-    const cmd = [...engine.selfCommand(), 'pull', ...(quiet ? ['--quiet'] : []), co.image];
+    const cmd = [...engine.selfCommand(), 'pull', ...(quiet ? ['--quiet'] : []), ...pullFlags, co.image];
     const code = await new Promise<number>((res) => {
       const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'] });
       child.stdout?.on('data', (d) => io.stderr.write(d));
@@ -53,7 +61,7 @@ export function createCommand(): CommandModule<GlobalOptions> {
       const engine = await openEngine(argv);
       const co = toCreateOptions(opts, rest[0], rest.slice(1), io);
       co.createCommand = ['tspod', ...process.argv.slice(2)];
-      const c = await createWithPull(engine, co, opts.pull, !!opts.quiet, io);
+      const c = await createWithPull(engine, co, opts.pull, !!opts.quiet, io, pullFlagsOf(opts));
       io.stdout.write(`${c.config.id}\n`);
       return 0;
     },

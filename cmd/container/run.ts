@@ -1,6 +1,6 @@
 import type { CommandModule, GlobalOptions, Io } from '../types.ts';
 import { RUN_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
-import { createWithPull, toCreateOptions } from './create.ts';
+import { createWithPull, pullFlagsOf, toCreateOptions } from './create.ts';
 import { TspodError } from '../../lib/errors.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
@@ -66,7 +66,7 @@ export function runCommand(): CommandModule<GlobalOptions> {
       if (opts.detach && opts.rm && opts.restart && opts.restart !== 'no') throw new TspodError('USAGE', 'the --rm option conflicts with --restart');
       const engine = await openEngine(argv);
       const co = toCreateOptions(opts, rest[0], rest.slice(1), io);
-      const c = await createWithPull(engine, co, opts.pull, !!opts.quiet, io);
+      const c = await createWithPull(engine, co, opts.pull, !!opts.quiet, io, pullFlagsOf(opts));
       const id = c.config.id;
       if (opts.detach) {
         try {

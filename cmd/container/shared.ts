@@ -43,6 +43,8 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'publish', alias: 'p', type: 'string', multi: true, describe: 'Publish a container\'s port, or a range of ports, to the host' },
   { name: 'pull', type: 'string', describe: 'Pull image policy (always, missing, never, newer)', default: 'missing' },
   { name: 'quiet', alias: 'q', type: 'boolean', describe: 'Suppress output information when pulling images' },
+  { name: 'tls-verify', type: 'boolean', describe: 'Require HTTPS and verify certificates when contacting registries (when pulling)' },
+  { name: 'creds', type: 'string', describe: 'Credentials (USERNAME:PASSWORD) to use for authenticating to a registry (when pulling)' },
   { name: 'read-only', type: 'boolean', describe: 'Make containers root filesystem read-only' },
   { name: 'restart', type: 'string', describe: 'Restart policy to apply when a container exits (no, on-failure[:max], always, unless-stopped)' },
   { name: 'rm', type: 'boolean', describe: 'Remove container and any anonymous unnamed volume associated with the container after exit' },

@@ -164,6 +164,19 @@ t('--ulimit nofile within the hard limit; above it is refused', async () => {
   assert.is(r.stdout, '100\n200\n');
 });
 
+t('--pull missing pulls from a registry once; --pull never refuses a missing image', async () => {
+  const { fixtureEnv } = await import('../helpers/global-setup.ts');
+  const fx = await fixtureEnv();
+  const ref = `${fx.registry}/busybox:latest`;
+  const never = await f.tspod(['run', '--rm', '--pull', 'never', ref, 'true']);
+  assert.is(never.code, 125);
+  const r = await f.tspod(['run', '--rm', '-q', '--tls-verify=false', ref, 'echo', 'pulled']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'pulled\n');
+  const again = await f.tspod(['run', '--rm', '--pull', 'never', ref, 'echo', 'cached']);
+  assert.is(again.stdout, 'cached\n', again.stderr);
+});
+
 t('-i passes stdin; without -i the container gets none', async () => {
   const r = await f.tspod(['run', '--rm', '-i', f.image, 'sh', '-c', 'cat; echo end'], { input: 'line1\nline2\n' });
   assert.is(r.code, 0, r.stderr);
