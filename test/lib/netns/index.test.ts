@@ -156,5 +156,28 @@ test('a failed setup leaves nothing behind (a port that is taken)', async () => 
   assert.not.ok(existsSync(join(paths.runRoot, 'netns', `netns-${cid}`)));
 });
 
+test('the default rootless network follows containers.conf default_rootless_network_cmd', async () => {
+  if (tun) return;
+  const conf = join(dir, 'containers.conf');
+  const { writeFileSync } = await import('node:fs');
+  const prev = process.env.CONTAINERS_CONF;
+  try {
+    for (const cmd of ['pasta', 'slirp4netns']) {
+      if (cmd === 'pasta' && !have('pasta')) continue;
+      writeFileSync(conf, `[network]\ndefault_rootless_network_cmd = "${cmd}"\n`);
+      process.env.CONTAINERS_CONF = conf;
+      const r = await setupNetwork({ containerId: id(), mode: '', rootless: true, ...paths });
+      try {
+        assert.is(r.state.mode, cmd);
+      } finally {
+        await teardownNetwork(r.state);
+      }
+    }
+  } finally {
+    if (prev === undefined) delete process.env.CONTAINERS_CONF;
+    else process.env.CONTAINERS_CONF = prev;
+  }
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
