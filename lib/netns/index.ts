@@ -308,11 +308,13 @@ export async function teardownNetwork(state: NetworkState | undefined | null): P
   if (!state || typeof state !== 'object') return;
   const errors: string[] = [];
   const marker = state.netnsPath ?? `\0`;
+  // the helper's exit is awaited alongside the rest, not before it
+  const stops: Promise<void>[] = [];
   if (state.slirp) {
-    await stopProcess(state.slirp.pid, marker);
-    rmSync(state.slirp.apiSocket, { force: true });
+    const apiSocket = state.slirp.apiSocket;
+    stops.push(stopProcess(state.slirp.pid, marker).then(() => rmSync(apiSocket, { force: true })));
   }
-  if (state.pasta) await stopProcess(state.pasta.pid, marker);
+  if (state.pasta) stops.push(stopProcess(state.pasta.pid, marker));
   if (state.netavark && state.netnsPath) {
     try {
       const { netavarkBinaries, netavarkTeardown } = await import('./netavark.ts');
@@ -328,6 +330,7 @@ export async function teardownNetwork(state: NetworkState | undefined | null): P
     for (const n of Object.values(state.netavark.options.network_info)) await releaseIps(ipamDir(state), leaseKey(n), state.containerId);
   }
   if (state.netnsPath && state.ownsNetns) await removeNetns(state.netnsPath);
+  await Promise.all(stops);
   if (state.rootlessNetns) {
     const { releaseRootlessNetns } = await import('./rootless-netns.ts');
     await releaseRootlessNetns(state.runRoot, state.containerId);
