@@ -10,9 +10,10 @@ import { historyCommand } from './history.ts';
 import { existsCommand } from './exists.ts';
 import { pruneCommand } from './prune.ts';
 import { transferCommands } from './transfer-commands.ts';
+import { imageCopyCommand } from './copy.ts';
 
 export function imageSubcommands(): CommandModule<any>[] {
-  return [listCommand('ls'), tagCommand(), untagCommand(), rmCommand('rm'), inspectCommand(), historyCommand(), existsCommand(), pruneCommand(), ...transferCommands()];
+  return [listCommand('ls'), tagCommand(), untagCommand(), rmCommand('rm'), inspectCommand(), historyCommand(), existsCommand(), pruneCommand(), ...transferCommands(), imageCopyCommand()];
 }
 
 export function imageTopLevelCommands(): CommandModule<any>[] {

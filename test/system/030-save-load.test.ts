@@ -100,6 +100,16 @@ test('load from stdin, oci-archive, and the errors', () => {
   assert.match(tspod(125, ['load', '-i', join(dir, 'junk.tar')]).err, /^Error: /);
 });
 
+test('image copy between transports; errors exit 125', () => {
+  const { err } = tspod(0, ['image', 'copy', `oci:${ociDir}/busybox:latest`, `dir:${join(dir, 'ic')}`]);
+  assert.match(err, /^Getting image source signatures\nCopying blob sha256:/);
+  assert.is(readFileSync(join(dir, 'ic/version'), 'utf8'), 'Directory Transport Version: 1.1\n');
+  tspod(0, ['image', 'copy', '-q', '--format', 'v2s2', `dir:${join(dir, 'ic')}`, `docker-archive:${join(dir, 'ic.tar')}:${NAME}`]);
+  assert.match(skopeo('inspect', '--raw', `docker-archive:${join(dir, 'ic.tar')}`), /manifest.v2\+json/);
+  assert.match(tspod(125, ['image', 'copy', `dir:${join(dir, 'nonexistent')}`, `dir:${join(dir, 'ic3')}`]).err, /^Error: reading manifest /m);
+  assert.match(tspod(125, ['image', 'copy', 'docker-daemon:x:1', `dir:${join(dir, 'ic4')}`]).err, /daemonless/);
+});
+
 test('podman loads a tspod archive, tspod loads a podman archive', () => {
   if (!asRoot || !existsSync('/usr/bin/podman')) return console.log('# skip: podman peer runs as root only');
   const file = join(dir, 'p.tar');
