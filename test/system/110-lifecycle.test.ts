@@ -124,6 +124,19 @@ t('a detached container exiting on its own is reaped: Exited with its code, rest
   assert.is((await f.tspod(['rm', name])).code, 0);
 });
 
+t('a container whose monitor died is reaped as exited the next time anyone looks', async () => {
+  const name = uniqueName('dead');
+  assert.is((await f.tspod(['run', '-d', '--network', 'none', '--name', name, f.image, 'sleep', '1000'])).code, 0);
+  const pids = (await f.tspod(['inspect', '--format', '{{.State.ConmonPid}} {{.State.Pid}}', name])).stdout.trim().split(' ').map(Number);
+  assert.ok(pids[0] > 0 && pids[1] > 0, `pids ${pids}`);
+  for (const p of pids) process.kill(p, 'SIGKILL');
+  await until(async () => (await f.tspod(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.State}}'])).stdout === 'exited\n', 'reaped');
+  const st = await f.tspod(['inspect', '--format', '{{.State.Running}} {{.State.Error}}', name]);
+  assert.match(st.stdout, /^false conmon exited/);
+  const rm = await f.tspod(['rm', name]);
+  assert.is(rm.code, 0, rm.stderr);
+});
+
 t('restart policy on-failure restarts until the retries are used', async () => {
   const name = uniqueName('restart');
   assert.is((await f.tspod(['run', '-d', '--name', name, '--restart', 'on-failure:2', f.image, 'sh', '-c', 'echo run; exit 1'])).code, 0);
