@@ -78,8 +78,9 @@ export async function pullImage(image: string, o: PullImageOptions): Promise<str
   const ref = await import('../reference/index.ts');
 
   if (o.allTags) {
+    const given = ref.parseReference(name);
+    if (given.tag || given.digest) throw new TspodError('INVALID_ARGUMENT', 'tag or digest can\'t be used with --all-tags/-a');
     const parsed = ref.parseNamed(ref.resolveShortName(name, o.ctx)[0]);
-    if (parsed.tag && name.includes(':') || parsed.digest) throw new TspodError('INVALID_ARGUMENT', 'tag or digest can\'t be used with --all-tags/-a');
     const { openClient, pushEndpoint } = await import('../transports/docker/client.ts');
     const ep = pushEndpoint(parsed.name, o.ctx);
     const client = await openClient(ep, o.ctx);

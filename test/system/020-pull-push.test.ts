@@ -84,6 +84,18 @@ test('short names resolve through registries.conf', () => {
   assert.match(out, /^[a-f0-9]{64}\n$/);
 });
 
+test('--all-tags pulls every tag; a mirror in registries.conf serves a pull', () => {
+  const ids = tspod(0, ['pull', '-q', '-a', '--tls-verify=false', `${fx.registry}/busybox`]).out.trim().split('\n');
+  assert.is(ids.length, 2);
+  assert.ok(ids.every((id) => /^[a-f0-9]{64}$/.test(id)));
+  assert.match(tspod(125, ['pull', '-a', '--tls-verify=false', `${fx.registry}/busybox:latest`]).err, /can't be used with --all-tags/);
+  const conf = join(dir, 'mirror.conf');
+  writeFileSync(conf, `[[registry]]\nlocation = "unreachable.invalid"\n[[registry.mirror]]\nlocation = "${fx.registry}"\ninsecure = true\n`);
+  const { out, err } = tspod(0, ['pull', 'unreachable.invalid/busybox:latest'], { CONTAINERS_REGISTRIES_CONF: conf });
+  assert.match(err, /^Trying to pull unreachable.invalid\/busybox:latest\.\.\.\n/);
+  assert.match(out, /^[a-f0-9]{64}\n$/);
+});
+
 test('push to a new repository, skopeo reads it, pull it back; zstd with --format oci', () => {
   const src = `${fx.registry}/layered:latest`;
   const id = tspod(0, ['pull', '-q', '--tls-verify=false', src]).out.trim();
