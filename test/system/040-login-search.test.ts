@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +17,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'tspod-sys-login-'));
 chmodSync(tmp, 0o700);
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function run(cmd: string[], expect: number, args: string[], input = ''): { out: string; err: string } {
-  const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], { encoding: 'utf8', timeout: 60_000, input, env: { ...process.env, REGISTRY_AUTH_FILE: '' } });
+function run(cmd: string[], expect: number, args: string[], input = '', extraEnv: Record<string, string> = {}): { out: string; err: string } {
+  const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], { encoding: 'utf8', timeout: 60_000, input, env: { ...process.env, REGISTRY_AUTH_FILE: '', ...extraEnv } });
   assert.is(r.status, expect, `${cmd.at(-1)} ${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
   return { out: r.stdout, err: r.stderr };
 }
@@ -96,6 +96,23 @@ test('search on an auth registry: 401 with a login hint, fine with --creds', () 
   assert.is(r.err, `Error: couldn't search registry "${env.basic}": unauthorized: authentication required\ntry \`tspod login\` with credentials for this registry (or --creds)\n`);
   tspod(0, 'search', '--creds', `${user}:${password}`, `${env.basic}/`);
   tspod(0, 'search', '--creds', `${user}:${password}`, `${env.token}/`);
+});
+
+test('without a registry: login, logout and search use unqualified-search-registries', () => {
+  const conf = join(tmp, 'registries.conf');
+  writeFileSync(conf, `unqualified-search-registries = ["${env.basic}", "${env.registry}"]\n`);
+  const e = { CONTAINERS_REGISTRIES_CONF: conf };
+  const auth = join(tmp, 'default.json');
+  assert.is(run(TSPOD, 0, ['login', '--authfile', auth, '-u', user, '-p', password], '', e).out, 'Login Succeeded!\n');
+  assert.ok(JSON.parse(readFileSync(auth, 'utf8')).auths[env.basic]);
+  // the basic registry answers with the stored credentials, the plain one has the fixtures
+  const found = run(TSPOD, 0, ['search', '--authfile', auth, 'busy'], '', e).out;
+  assert.match(found, new RegExp(`^NAME\\s+DESCRIPTION\n${env.registry.replace(/\./g, '\\.')}/busybox\\s*\n$`));
+  assert.is(run(TSPOD, 0, ['logout', '--authfile', auth], '', e).out, `Removed login credentials for ${env.basic}\n`);
+  // without the credentials the basic registry fails: a warning, the other registry still answers
+  const r = run(TSPOD, 0, ['search', '--authfile', auth, 'busy'], '', e);
+  assert.match(r.err, new RegExp(`^Warning: couldn't search registry "${env.basic}": unauthorized`));
+  assert.match(r.out, /busybox/);
 });
 
 test.run();
