@@ -824,10 +824,11 @@ export class ContainerEngine {
       const u = resolveUser(spec.root.path, o.user);
       proc.user = { uid: u.uid, gid: u.gid, umask: 0o22, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
     }
-    if (o.privileged) {
-      const caps = boundingCaps();
-      proc.capabilities = { bounding: caps, effective: caps, permitted: caps };
-    }
+    // podman: uid 0 gets the bounding set effective, another user gets what the container's user had
+    const bounding: string[] = o.privileged ? boundingCaps() : p.capabilities?.bounding ?? [];
+    if (proc.user.uid === 0) proc.capabilities = { bounding, effective: bounding, permitted: bounding };
+    else if (o.user && o.user !== c.config.user) proc.capabilities = { bounding, effective: [], permitted: [] };
+    else if (o.privileged) proc.capabilities = { ...p.capabilities, bounding };
     const execDir = join(this.store.runDir(id), 'exec');
     mkdirSync(execDir, { recursive: true });
     const procFile = join(execDir, `${process.pid}-${Date.now()}.json`);
@@ -836,7 +837,8 @@ export class ContainerEngine {
     const args = [...runtime.globalArgs, 'exec', '--process', procFile];
     if (o.detach) args.push('--detach');
     if (o.tty && !o.detach) {
-      // no console socket from Node: let the runtime use our terminal directly
+      // A terminal needs a console socket, which Node cannot serve (no SCM_RIGHTS): the process runs
+      // on the caller's stdio instead, without a pty of its own (exec -t through conmon is not done).
       args.push('--tty=false');
       proc.terminal = false;
       writeFileSync(procFile, JSON.stringify(proc));
