@@ -5,10 +5,9 @@ import { commandGroups, topLevelCommands } from './commands.ts';
 import { globalOptions } from './shared/global.ts';
 import type { CommandModule, Io } from './types.ts';
 import { EXIT_TOOL, TspodError } from '../lib/errors.ts';
+import { processIo, reportError } from './report.ts';
 
-export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
-}
+export { processIo, reportError };
 
 class UsageError extends TspodError {
   constructor(message: string) {
@@ -93,19 +92,6 @@ export async function runCli(args: string[], io: Io): Promise<number> {
   } catch (err) {
     return reportError(err, io);
   }
-}
-
-export function reportError(err: unknown, io: Io): number {
-  if (err instanceof TspodError) {
-    io.stderr.write(`Error: ${err.message}\n`);
-    if (err.hint) io.stderr.write(`${err.hint}\n`);
-    if (process.env.TSPOD_DEBUG && err.stack) io.stderr.write(err.stack + '\n');
-    return err.exitCode;
-  }
-  const e = err as Error;
-  io.stderr.write(`Error: ${e?.message ?? String(err)}\n`);
-  if (process.env.TSPOD_DEBUG && e?.stack) io.stderr.write(e.stack + '\n');
-  return EXIT_TOOL;
 }
 
 // Entry point when run as the bundled CLI.

@@ -1,0 +1,205 @@
+// The hot read-only commands (HOT below: tspod images, ps, inspect, ...) parsed without yargs.
+// Why: a start with the code cache (scripts/build.mjs) costs bare node + ~15 ms, and loading yargs,
+// creating its instance and the command tree adds ~12 ms more; the target is node + 20 ms
+// (bench/cli-start). No option is defined twice: each command's own builder runs against a recorder
+// standing in for yargs' Argv. Whenever this parser cannot be sure to produce what yargs would (help,
+// an unknown or unusual option, `--`, a wrong number of arguments, a builder call it does not know),
+// parseFast returns undefined and the caller runs yargs, so help, completion and usage errors stay
+// yargs' own. test/cmd/fast-path.test.ts compares the result with yargs'.
+import { commandGroups, topLevelCommands } from './commands.ts';
+import { globalOptions } from './shared/global.ts';
+import type { CommandGroup, CommandModule } from './types.ts';
+
+const HOT = new Set(['images', 'ps', 'inspect', 'image ls', 'image exists', 'image inspect', 'container ps', 'container exists',
+  'container inspect', 'volume ls', 'network ls']);
+
+interface Opt { name: string; type: 'string' | 'boolean' | 'number'; array: boolean; keys: string[]; default?: unknown }
+interface Pos { name: string; required: boolean; variadic: boolean; typed: boolean }
+interface Spec { opts: Opt[]; pos: Pos[]; ok: boolean }
+
+const OPT_KEYS = new Set(['alias', 'type', 'default', 'describe', 'description', 'desc', 'hidden', 'array', 'nargs']);
+const POS_KEYS = new Set(['type', 'describe', 'description', 'desc', 'array']);
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function addOption(spec: Spec, name: string, o: Record<string, any>): void {
+  const type = o.type;
+  const ok = Object.keys(o).every((k) => OPT_KEYS.has(k)) && ['string', 'boolean', 'number'].includes(type)
+    && (o.nargs === undefined || o.nargs === 1) && (!o.array || (type === 'string' && o.nargs === 1));
+  if (!ok) {
+    spec.ok = false;
+    return;
+  }
+  const names = [name, ...([] as string[]).concat(o.alias ?? [])];
+  const keys = [...new Set(names.flatMap((n) => [n, camel(n)]))];
+  spec.opts.push({ name, type, array: !!o.array, keys, ...('default' in o ? { default: o.default } : {}) });
+}
+
+/** Runs a builder against a stand-in for yargs' Argv that records options and positionals. */
+function record(spec: Spec, builder: (y: any) => unknown): void {
+  const known: Record<string, (...a: any[]) => void> = {
+    option: (name: string, o: object) => addOption(spec, name, { ...o }),
+    positional: (name: string, o: Record<string, unknown>) => {
+      const p = spec.pos.find((x) => x.name === name);
+      if (!p || !Object.keys(o).every((k) => POS_KEYS.has(k)) || o.type !== 'string') spec.ok = false;
+      else p.typed = true;
+    },
+    example: () => {},
+  };
+  const y: any = new Proxy({}, {
+    get: (_t, prop) => (...args: unknown[]) => {
+      if (typeof prop === 'string' && Object.hasOwn(known, prop)) known[prop](...args);
+      else spec.ok = false;
+      return y;
+    },
+  });
+  builder(y);
+}
+
+/** Positionals from a command string such as "inspect <images..>" or "images [image]". */
+function commandSpec(mod: CommandModule<any>): Spec | undefined {
+  const words = (Array.isArray(mod.command) ? mod.command[0] : mod.command).trim().split(/\s+/).slice(1);
+  const pos: Pos[] = [];
+  for (const w of words) {
+    const m = /^([<[])([a-z][\w-]*)(\.\.)?[>\]]$/i.exec(w);
+    if (!m) return undefined;
+    pos.push({ name: m[2], required: m[1] === '<', variadic: !!m[3], typed: false });
+  }
+  return { opts: [], pos, ok: true };
+}
+
+const names = (c: { command: string | string[]; aliases?: string[] }) =>
+  [...([] as string[]).concat(c.command).map((s) => s.trim().split(/\s+/)[0]), ...(c.aliases ?? [])];
+
+/** The one entry of list called `word` (by name or alias); undefined when none or several. */
+function lookup<T extends { command: string | string[]; aliases?: string[] }>(list: T[], word: string): T | undefined {
+  const found = list.filter((c) => names(c).includes(word));
+  return found.length === 1 ? found[0] : undefined;
+}
+
+export interface FastCommand {
+  mod: CommandModule<any>;
+  argv: Record<string, unknown>;
+}
+
+/** The command and the argv yargs would give its handler, or undefined to let yargs parse. */
+export function parseFast(args: string[]): FastCommand | undefined {
+  const globals: Spec = { opts: [], pos: [], ok: true };
+  record(globals, globalOptions);
+  // the command words; options before them must be global ones (yargs sees only those there)
+  const path: string[] = [];
+  let group: CommandGroup | undefined;
+  let mod: CommandModule<any> | undefined;
+  for (let i = 0; i < args.length && !mod; i++) {
+    const a = args[i];
+    if (a.startsWith('-')) {
+      const m = /^--([^=]+)(=?)/.exec(a);
+      const o = m ? globals.opts.find((x) => x.keys.includes(m[1])) : undefined;
+      if (!o) return undefined;
+      if (!m![2] && o.type !== 'boolean') i++;
+      continue;
+    }
+    path.push(a);
+    if (path.length === 1) {
+      group = lookup(commandGroups(), a);
+      mod = lookup(topLevelCommands(), a);
+      if (group && mod) return undefined;
+    } else {
+      mod = lookup(group!.subcommands(), a);
+    }
+    if (!mod && !group) return undefined;
+  }
+  if (!mod) return undefined;
+  const canonical = [group && names(group)[0], names(mod)[0]].filter(Boolean).join(' ');
+  if (!HOT.has(canonical)) return undefined;
+
+  const spec = commandSpec(mod);
+  if (!spec) return undefined;
+  if (group?.builder) record(spec, group.builder);
+  record(spec, mod.builder);
+  const opts = [...globals.opts, ...spec.opts];
+  const byKey = new Map<string, Opt>();
+  for (const o of opts) for (const k of o.keys) {
+    if (byKey.has(k)) return undefined;
+    byKey.set(k, o);
+  }
+  if (!spec.ok || !globals.ok) return undefined;
+
+  const given = new Map<Opt, unknown[]>();
+  const words: string[] = [];
+  const set = (o: Opt, raw: string | boolean): boolean => {
+    let v: unknown = raw;
+    if (o.type === 'boolean') {
+      if (raw === 'true' || raw === 'false') v = raw === 'true';
+      else if (raw !== true) return false;
+    } else if (o.type === 'number') {
+      if (typeof raw !== 'string' || !/^-?\d+(\.\d+)?$/.test(raw)) return false;
+      v = Number(raw);
+    } else if (typeof raw !== 'string') return false;
+    const list = given.get(o) ?? [];
+    if (list.length && o.type !== 'string') return false;
+    list.push(v);
+    given.set(o, list);
+    return true;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('-')) {
+      words.push(a);
+      continue;
+    }
+    const long = /^--([^=]+)(?:=([\s\S]*))?$/.exec(a);
+    if (long) {
+      const o = byKey.get(long[1]);
+      if (!o) return undefined;
+      if (long[2] !== undefined) {
+        if (!set(o, long[2])) return undefined;
+        continue;
+      }
+      if (o.type === 'boolean') {
+        // yargs would take a following "true"/"false" as the value
+        if (/^(true|false)$/.test(args[i + 1] ?? '') || !set(o, true)) return undefined;
+        continue;
+      }
+      const next = args[++i];
+      if (next === undefined || next.startsWith('-') || !set(o, next)) return undefined;
+      continue;
+    }
+    // -a, -aq (booleans only), -f VALUE
+    const letters = a.slice(1);
+    if (!/^[a-zA-Z]+$/.test(letters)) return undefined;
+    if (letters.length === 1 && byKey.get(letters)?.type !== 'boolean') {
+      const o = byKey.get(letters);
+      const next = args[++i];
+      if (!o || next === undefined || next.startsWith('-') || !set(o, next)) return undefined;
+      continue;
+    }
+    for (const l of letters) {
+      const o = byKey.get(l);
+      if (!o || o.type !== 'boolean' || !set(o, true)) return undefined;
+    }
+    if (/^(true|false)$/.test(args[i + 1] ?? '')) return undefined;
+  }
+
+  // positionals after the command words
+  const rest = words.slice(path.length);
+  const required = spec.pos.filter((p) => p.required).length;
+  const variadic = spec.pos.some((p) => p.variadic);
+  if (rest.length < required || (!variadic && rest.length > spec.pos.length)) return undefined;
+  const argv: Record<string, unknown> = { _: path, $0: 'tspod' };
+  for (const [i, p] of spec.pos.entries()) {
+    if (!p.typed) return undefined;
+    const v = p.variadic ? rest.slice(i) : rest[i];
+    if (v === undefined) continue;
+    argv[p.name] = v;
+    argv[camel(p.name)] = v;
+  }
+  for (const o of opts) {
+    const list = given.get(o);
+    let v: unknown;
+    if (list) v = o.array || list.length > 1 ? list : list[0];
+    else if ('default' in o) v = o.default;
+    else continue;
+    for (const k of o.keys) argv[k] = v;
+  }
+  return { mod, argv };
+}
