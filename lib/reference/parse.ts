@@ -57,6 +57,9 @@ export function invalidReference(message: string): TspodError {
   return new TspodError('INVALID_REFERENCE', message);
 }
 
+// podman's bare "invalid reference format" does not say which input; the quoted input does (issue 2: errors name the image).
+const invalidFormat = (input: string) => invalidReference(`parsing reference ${JSON.stringify(input)}: invalid reference format`);
+
 /** Validate "algo:hex" the way go-digest does (lower-case hex of the algorithm's length). */
 export function validateDigest(d: string): void {
   const i = d.indexOf(':');
@@ -78,7 +81,7 @@ export function parseReference(s: string): NamedReference {
   if (!m) {
     if (s === '') throw invalidReference('repository name must have at least one component');
     if (referenceRe.test(s.toLowerCase())) throw invalidReference('repository name must be lowercase');
-    throw invalidReference('invalid reference format');
+    throw invalidFormat(s);
   }
   if (m[1].length > NAME_TOTAL_LENGTH_MAX) throw invalidReference(`repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
   const nm = nameRe.exec(m[1])!;
@@ -114,8 +117,13 @@ export function parseNamed(s: string): NamedReference {
   const tagSep = rest.indexOf(':');
   const remote = tagSep > -1 ? rest.slice(0, tagSep) : rest;
   if (remote.toLowerCase() !== remote) throw invalidReference('repository name must be lowercase');
-  const ref = parseReference(`${dom}/${rest}`);
-  return ref;
+  try {
+    return parseReference(`${dom}/${rest}`);
+  } catch (err) {
+    // name the input as given, not its docker.io/library/ form
+    if (err instanceof TspodError && err.message.endsWith(': invalid reference format')) throw invalidFormat(s);
+    throw err;
+  }
 }
 
 /** Add ":latest" when the reference has neither tag nor digest (distribution's TagNameOnly). */

@@ -70,7 +70,9 @@ for (const [input, message] of invalid) {
       assert.unreachable('should have thrown');
     } catch (err) {
       assert.instance(err, TspodError);
-      assert.is((err as TspodError).message, message);
+      // podman's text; tspod names the input: parsing reference "INPUT": invalid reference format
+      const want = message === 'invalid reference format' ? `parsing reference ${JSON.stringify(input)}: ${message}` : message;
+      assert.is((err as TspodError).message, want);
       assert.is((err as TspodError).code, 'INVALID_REFERENCE');
       assert.is((err as TspodError).exitCode, 125);
     }
