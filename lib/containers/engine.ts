@@ -553,12 +553,17 @@ export class ContainerEngine {
       hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot,
     };
     let r: Awaited<ReturnType<typeof setupNetwork>>;
+    // once the rootless default failed where pasta works, later containers go to pasta directly
+    // (the marker lives in runRoot, a tmpfs: a reboot or a fixed setup tries the default again)
+    const marker = join(this.runRoot, 'networks', 'default-rootless-fallback');
+    const fallback = this.rootless && cfg.network === '' && existsSync(marker);
     try {
-      r = await setupNetwork(opts);
+      r = await setupNetwork(fallback ? { ...opts, mode: 'pasta' } : opts);
     } catch (err) {
       // the rootless default (slirp4netns on podman 4 configs) may not work where pasta does (podman 5's default)
-      if (!this.rootless || cfg.network !== '') throw err;
+      if (!this.rootless || cfg.network !== '' || fallback) throw err;
       r = await setupNetwork({ ...opts, mode: 'pasta' });
+      try { mkdirSync(join(this.runRoot, 'networks'), { recursive: true }); writeFileSync(marker, errorMessage(err)); } catch { /* only an optimisation */ }
       if (['debug', 'info', 'trace'].includes(this.opts.logLevel ?? '')) {
         process.stderr.write(`INFO[0000] default rootless network failed (${errorMessage(err).split('\n')[0]}): using pasta\n`);
       }
