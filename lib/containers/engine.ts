@@ -443,12 +443,14 @@ export class ContainerEngine {
       await runtime.delete(cfg.id, true).catch(() => {});
       c.state.runtimeCreated = false;
     }
-    const rootfs = await this.mountRootfs(cfg);
-    mark('rootfs mounted');
-    c.state.mounted = true;
-    const net = await this.setupNetwork(cfg);
-    mark('network set up');
-    c.state.network = net;
+    // independent: the overlay mount and the network (slirp4netns/pasta/netavark start) overlap
+    const [rootfsR, netR] = await Promise.allSettled([this.mountRootfs(cfg), this.setupNetwork(cfg)]);
+    if (rootfsR.status === 'fulfilled') c.state.mounted = true;
+    if (netR.status === 'fulfilled') c.state.network = netR.value;
+    if (rootfsR.status === 'rejected') throw rootfsR.reason;
+    if (netR.status === 'rejected') throw netR.reason;
+    const rootfs = rootfsR.value, net = netR.value;
+    mark('rootfs mounted, network set up');
     const files = this.writeRunFiles(cfg, net);
     let initPath: string | undefined;
     if (cfg.init) {
