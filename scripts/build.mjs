@@ -1,8 +1,11 @@
 // Build: compile native/ with the system C compiler, bundle the CLI with esbuild, render man pages.
 // Runs as npm's postinstall, so `npm ci` leaves a working bin/tspod. No network needed.
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,24 +18,91 @@ if (!only || only === 'native') {
   }
 }
 
-if (!only || only === 'js') {
-  await build({
+if (!only || only === 'js') await buildJs();
+
+/**
+ * dist/: tspod-HASH.cjs, the CLI as one CommonJS bundle (no ESM: Node 20 caches compiled code only
+ * for scripts), its V8 code cache tspod-HASH.cache, made by running `tspod images` once on an empty
+ * store, package.json marking dist/ CommonJS, and tspod.js, the loader (scripts/cli-loader.cjs) that bin/tspod runs. The big npm packages
+ * only some commands need are separate files (vendor/NAME.cjs) so that they add nothing to the
+ * bundle every start reads and deserializes. bench/cli-start has the figures.
+ */
+async function buildJs() {
+  const dist = join(root, 'dist');
+  const vendor = ['undici', 'yaml', 'tweetnacl', 'tar-stream'];
+  const vendorRe = new RegExp(`^(${vendor.join('|')})$`);
+  // `await import('x')` of a vendor package or a node builtin becomes a require() (esbuild keeps
+  // import() of externals, which would start Node's ESM loader, ~5 ms, from a script)
+  const requireInstead = {
+    name: 'require-instead',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (a) => {
+        if (a.namespace === 'require') return { path: a.path, external: true };
+        if (vendorRe.test(a.path) && !a.importer.includes('/node_modules/')) return { path: `./vendor/${a.path}.cjs`, namespace: 'require' };
+        if (a.kind === 'dynamic-import' && isBuiltin(a.path)) return { path: a.path, namespace: 'require' };
+        return undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'require' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: 'js' }));
+    },
+  };
+  const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning', write: false };
+  const main = await build({
+    ...common,
     entryPoints: [join(root, 'cmd/entry.ts')],
-    outdir: join(root, 'dist'),
-    entryNames: 'tspod',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
+    outfile: join(dist, 'tspod.cjs'),
+    sourcemap: 'external',
     external: ['koffi'],
+    plugins: [requireInstead],
     // lazy stand-in: the real one builds costly Unicode tables at load (scripts/shims/string-width.mjs)
     alias: { 'string-width': join(root, 'scripts/shims/string-width.mjs') },
-    logLevel: 'warning',
-    // yargs and others use require() in places; give ESM output a require.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    // yargs and lib/ resolve files and native modules from import.meta.url
+    define: { 'import.meta.url': '__tspod_import_meta_url' },
+    // one function expression that scripts/cli-loader.cjs compiles and calls like CommonJS' wrapper
+    banner: { js: "(function (exports, require, module, __filename, __dirname) { var __tspod_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    footer: { js: '})' },
   });
+  const code = main.outputFiles.find((f) => f.path.endsWith('.cjs')).text;
+  const map = main.outputFiles.find((f) => f.path.endsWith('.map')).text;
+  const name = `tspod-${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
+  mkdirSync(join(dist, 'vendor'), { recursive: true });
+  writeAtomic(join(dist, 'package.json'), '{ "type": "commonjs" }\n');
+  writeAtomic(join(dist, `${name}.cjs`), `${code}//# sourceMappingURL=${name}.cjs.map\n`);
+  writeAtomic(join(dist, `${name}.cjs.map`), map);
+  for (const pkg of vendor) {
+    const r = await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root }, outfile: `${pkg}.cjs` });
+    writeAtomic(join(dist, 'vendor', `${pkg}.cjs`), r.outputFiles[0].text);
+  }
+  const loader = readFileSync(join(root, 'scripts/cli-loader.cjs'), 'utf8').replace(
+    /^const BUILD = .*$/m,
+    `const BUILD = ${JSON.stringify({ bundle: `${name}.cjs`, ascii: !/[^\x00-\x7f]/.test(code) })};`,
+  );
+  // the code cache: the loader saves one at exit when none exists; run it once on an empty store.
+  // Through yargs, not the fast path (cmd/fast-path.ts): that costs `tspod images` ~1 ms and saves
+  // every other command ~5 ms of compiling yargs.
+  const train = join(dist, 'tspod.train.js');
+  const tmp = mkdtempSync(join(tmpdir(), 'tspod-build-'));
+  try {
+    writeFileSync(train, loader);
+    const env = { ...process.env, XDG_CACHE_HOME: tmp, TSPOD_NO_FAST_PATH: '1' };
+    spawnSync(process.execPath, [train, '--root', join(tmp, 'root'), '--runroot', join(tmp, 'run'), 'images'], { env, stdio: 'ignore', timeout: 60_000 });
+    renameSync(join(tmp, 'tspod', `${name}.cache`), join(dist, `${name}.cache`));
+  } catch (err) {
+    console.warn(`build: no code cache for the CLI bundle (${err.message}); tspod makes one on first use`);
+  } finally {
+    rmSync(train, { force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  // switch, then drop older builds except the one before (a command just started may still read it)
+  const previous = /"bundle":"(tspod-[0-9a-f]+)\.cjs"/.exec(existsSync(join(dist, 'tspod.js')) ? readFileSync(join(dist, 'tspod.js'), 'utf8') : '')?.[1];
+  writeAtomic(join(dist, 'tspod.js'), loader);
+  const keep = new Set(['tspod.js', 'package.json', 'vendor', ...[name, previous].flatMap((n) => (n ? [`${n}.cjs`, `${n}.cjs.map`, `${n}.cache`] : []))]);
+  for (const f of readdirSync(dist)) if (!keep.has(f)) rmSync(join(dist, f), { recursive: true, force: true });
+}
+
+function writeAtomic(path, data) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
 }
 
 if ((!only || only === 'man') && existsSync(join(root, 'man'))) {
