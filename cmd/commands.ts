@@ -3,6 +3,7 @@
 import type { CommandGroup, CommandModule } from './types.ts';
 import { versionCommand } from './system/version.ts';
 import { unshareCommand } from './system/unshare.ts';
+import { infoCommand } from './system/info.ts';
 import { skopeoGroup } from './skopeo/group.ts';
 import { containerGroup, containerTopLevelCommands } from './container/group.ts';
 import { imageGroup, imageTopLevelCommands } from './image/group.ts';
@@ -13,7 +14,7 @@ import { registryTopLevelCommands } from './registry/group.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
 export function topLevelCommands(): CommandModule<any>[] {
-  return [versionCommand(), unshareCommand(), ...containerTopLevelCommands(), ...imageTopLevelCommands(), ...registryTopLevelCommands()];
+  return [versionCommand(), infoCommand(), unshareCommand(), ...containerTopLevelCommands(), ...imageTopLevelCommands(), ...registryTopLevelCommands()];
 }
 
 /** Groups (tspod image ls, tspod container ps, ...). */

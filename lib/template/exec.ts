@@ -2,7 +2,7 @@
 // range over slices/maps (sorted keys)/ints, missing map keys -> <no value>, methods (JS functions)
 // called with their arguments. Errors: template: NAME:LINE:COL: executing "NAME" at <SRC>: message
 import { TspodError } from '../errors.ts';
-import { formatValue, goTypeName, isPlainObject } from './fmt.ts';
+import { formatValue, goTypeName, isPlainObject, isStruct } from './fmt.ts';
 import { BUILTIN_FUNCS, FuncError, truth, type ParamType, type TemplateFunc } from './funcs.ts';
 import type { Arg, Command, Node, ParsedTemplate, Pipe } from './parse.ts';
 
@@ -68,7 +68,9 @@ function evalField(s: State, dot: unknown, name: string, receiver: unknown, args
       }
     }
     if (hasArgs) fail(pos, src, `${name} has arguments but cannot be invoked as function`);
-    return Object.prototype.hasOwnProperty.call(receiver, name) || name in receiver ? v : undefined;
+    const has = Object.prototype.hasOwnProperty.call(receiver, name) || name in receiver;
+    if (!has && isStruct(receiver)) fail(pos, src, `can't evaluate field ${name} in type ${goTypeName(receiver)}`);
+    return has ? v : undefined;
   }
   return fail(pos, src, `can't evaluate field ${name} in type ${goTypeName(receiver)}`);
 }

@@ -5,14 +5,17 @@
 
 const STRUCT = Symbol.for('tspod.template.struct');
 
-/** Mark an object so %v prints it like a Go struct ({a b}) instead of a map (map[k:v]). */
-export function asStruct<T extends object>(o: T): T {
-  Object.defineProperty(o, STRUCT, { value: true, enumerable: false });
+/**
+ * Mark an object so %v prints it like a Go struct ({a b}) instead of a map (map[k:v]), and a field
+ * it lacks is an error ("can't evaluate field X in type T"), not <no value>. `typeName` is T.
+ */
+export function asStruct<T extends object>(o: T, typeName = 'struct'): T {
+  Object.defineProperty(o, STRUCT, { value: typeName, enumerable: false });
   return o;
 }
 
 export function isStruct(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && (v as any)[STRUCT] === true;
+  return typeof v === 'object' && v !== null && typeof (v as any)[STRUCT] === 'string';
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -29,7 +32,7 @@ export function goTypeName(v: unknown): string {
   if (v instanceof Date) return 'time.Time';
   if (v instanceof Map) return 'map[string]interface {}';
   if (typeof v === 'function') return 'func';
-  if (isStruct(v)) return 'struct';
+  if (isStruct(v)) return (v as any)[STRUCT] as string;
   return 'map[string]interface {}';
 }
 

@@ -87,6 +87,8 @@ for (const [tpl, want] of cases) {
 const errors: [string, RegExp][] = [
   ['{{.ID.Nope}}', /^template: format:1:2: executing "format" at <\.ID\.Nope>: can't evaluate field Nope in type string$/],
   ['{{.Names.First}}', /can't evaluate field First in type \[\]interface \{\}/],
+  // a struct (asStruct) has no missing fields, unlike a map: podman info --format '{{.Nope}}'
+  ['{{.Point.Z}}', /^template: format:1:2: executing "format" at <\.Point\.Z>: can't evaluate field Z in type struct$/],
   ['{{range .ID}}{{end}}', /range can't iterate over b5bb/],
   ['{{.Size "x"}}', /Size has arguments but cannot be invoked as function/],
   ['{{lower .Size}}', /at <\.Size>: wrong type for value; expected string; got int/],
