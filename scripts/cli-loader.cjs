@@ -9,7 +9,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const { createRequire } = require('node:module');
+const Module = require('node:module');
+const { createRequire } = Module;
 
 const BUILD = { bundle: 'tspod.cjs', ascii: false }; // replaced by scripts/build.mjs
 
@@ -54,5 +55,12 @@ function saveCache() {
   }
 }
 
+let run = script.runInThisContext();
+if (process.sourceMapsEnabled) {
+  // node --enable-source-maps: Node 20 maps stack traces of CommonJS modules, not of vm.Script
+  const m = new Module(file, module);
+  m._compile(`module.exports = ${source}`, file);
+  run = m.exports;
+}
 const mod = { exports: {} };
-script.runInThisContext()(mod.exports, createRequire(file), mod, file, __dirname);
+run(mod.exports, createRequire(file), mod, file, __dirname);
