@@ -39,7 +39,24 @@ export class StorageImageSource implements ImageSource {
     }
     // a layer without its compressed blob: find its diffID through the manifest/config and generate the tar
     const diffID = await this.diffIDFor(desc.digest);
-    if (diffID && this.store.layerInfo(diffID)) {
+    const info = diffID ? this.store.layerInfo(diffID) : undefined;
+    const compressed = info?.compressedDigest && info.compressedDigest !== diffID ? this.store.blobPath(info.compressedDigest) : undefined;
+    if (desc.digest === diffID && compressed && info) {
+      // The uncompressed tar asked for by its diffID (a manifest stored from docker-archive or another
+      // uncompressed source, sharing the layer with a compressed pull): decompressing the kept blob
+      // gives those exact bytes; a tar generated from the directory would not match the digest.
+      if (offset) throw new TspodError('BLOB_UNKNOWN', `reading blob ${desc.digest}: resuming a decompressed layer is not possible`);
+      const { detectCompression, decompressor } = await import('../../copy/blob.ts');
+      const head = Buffer.alloc(4);
+      const { openSync, readSync, closeSync } = await import('node:fs');
+      const fd = openSync(compressed, 'r');
+      try { readSync(fd, head, 0, 4, 0); } finally { closeSync(fd); }
+      const { pipeline } = await import('node:stream');
+      const out = decompressor(detectCompression(head));
+      pipeline(createReadStream(compressed, { highWaterMark: 1 << 20 }), out, () => {});
+      return { stream: out, size: info.uncompressedSize };
+    }
+    if (diffID && info) {
       const { layerTar } = await import('../../layer/diff.ts');
       if (offset) throw new TspodError('BLOB_UNKNOWN', `reading blob ${desc.digest}: resuming a generated layer is not possible`);
       return { stream: layerTar(this.store.layerDir(diffID)), size: this.store.layerInfo(diffID)!.uncompressedSize };

@@ -1,0 +1,58 @@
+// @rootless
+// One image stored twice with different manifests: pulled with a gzip layer, then loaded from a
+// docker-archive (uncompressed layer, same config, same image ID). The store keeps one extracted layer;
+// copying the image out of containers-storage must still give the uncompressed tar with the digest the
+// second manifest names (the kept gzip blob, decompressed), not a regenerated tar that does not match.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { buildImage, buildLayer, writeOciLayout } from '../helpers/images.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const TSPOD = existsSync(join(root, 'bin/tspod')) ? [join(root, 'bin/tspod')] : [process.execPath, join(root, 'dist/tspod.js')];
+const work = mkdtempSync(join(tmpdir(), 'tspod-091-'));
+const store = join(work, 'store');
+const sfx = randomBytes(3).toString('hex');
+
+function run(cmd: string, args: string[], expect = 0): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, expect, `${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+const tspod = (...args: string[]) => run(TSPOD[0], [...TSPOD.slice(1), '--root', store, '--runroot', join(work, 'run'), ...args]);
+const sha = (p: string) => 'sha256:' + createHash('sha256').update(readFileSync(p)).digest('hex');
+
+test('an image loaded again from a docker-archive copies out of containers-storage', async () => {
+  const layout = join(work, 'layout');
+  const layer = await buildLayer([{ name: 'etc/', type: 'directory' }, { name: 'etc/shared', content: `shared ${sfx}\n`.repeat(100) }]);
+  const img = buildImage({ layers: [layer] });
+  writeOciLayout(layout, [{ tag: 'latest', image: img }]);
+  const archive = join(work, 'd.tar');
+  run('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${archive}:localhost/shared-${sfx}:2`]);
+
+  tspod('pull', '-q', `oci:${layout}:latest`);
+  tspod('tag', img.config.digest.slice(7), `localhost/shared-${sfx}:1`);
+  tspod('load', '-q', '-i', archive);
+  assert.is(tspod('images', '-q', '--no-trunc', `localhost/shared-${sfx}`).trim().split('\n').length, 1, 'one image ID for both');
+
+  const cs = `containers-storage:[${store}+${join(work, 'run')}]localhost/shared-${sfx}:2`;
+  const raw = JSON.parse(tspod('skopeo', 'inspect', '--raw', cs));
+  assert.is(raw.layers[0].digest, layer.diffID, 'the docker-archive manifest names the uncompressed layer');
+  for (const [name, dest] of [['oci', `oci:${join(work, 'out')}:t`], ['dir', `dir:${join(work, 'dir')}`]]) {
+    tspod('skopeo', 'copy', '-q', cs, dest);
+    const blob = name === 'oci' ? join(work, 'out', 'blobs', 'sha256', layer.diffID.slice(7)) : join(work, 'dir', layer.diffID.slice(7));
+    assert.is(sha(blob), layer.diffID, `${name}: the layer blob has the digest its manifest names`);
+  }
+  // and the gzip one still reads back byte for byte
+  tspod('skopeo', 'copy', '-q', `containers-storage:[${store}+${join(work, 'run')}]localhost/shared-${sfx}:1@${img.manifest.digest}`, `dir:${join(work, 'dir1')}`);
+  assert.is(sha(join(work, 'dir1', layer.digest.slice(7))), layer.digest);
+});
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+test.run();
