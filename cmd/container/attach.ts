@@ -16,17 +16,21 @@ export function attachCommand(): CommandModule<AttachOptions> {
       const engine = await openEngine(o);
       const c = await engine.inspect(o.container);
       if (c.state.status !== 'running') throw new TspodError('STATE_IMPROPER', 'you can only attach to running containers');
-      const { connectAttach, relay, parseDetachKeys } = await import('../../lib/containers/attach.ts');
+      const { connectAttach, relay, parseDetachKeys, attachTerminal } = await import('../../lib/containers/attach.ts');
       const fd = connectAttach(engine.store.bundleDir(c.config.id));
       const stdin = io.stdin as NodeJS.ReadStream;
       const withStdin = !o.noStdin && c.config.interactive;
-      const raw = c.config.tty && withStdin && stdin.isTTY;
-      if (raw) stdin.setRawMode(true);
+      const restore = c.config.tty ? attachTerminal(stdin, io.stdout as NodeJS.WriteStream, engine.store.bundleDir(c.config.id), withStdin) : undefined;
+      // --sig-proxy (non-TTY): signals to us go to the container, as with run
+      const onSignal = (sig: NodeJS.Signals) => { engine.kill(c.config.id, sig).catch(() => {}); };
+      const signals: NodeJS.Signals[] = o.sigProxy !== false && !c.config.tty ? ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] : [];
+      for (const s of signals) process.on(s, onSignal);
       try {
         const r = await relay(fd, { stdout: io.stdout, stderr: io.stderr, stdin: withStdin ? stdin : undefined, detachKeys: c.config.tty && withStdin ? parseDetachKeys(o.detachKeys) : [] });
         if (r.detached) return 0;
       } finally {
-        if (raw) stdin.setRawMode(false);
+        for (const s of signals) process.off(s, onSignal);
+        restore?.();
       }
       await engine.waitExit(c.config.id, 24 * 3600 * 1000);
       return (await engine.inspect(c.config.id)).state.exitCode;

@@ -20,7 +20,7 @@ export function execCommand(): CommandModule<GlobalOptions> {
       }
       if (!ref || cmd.length === 0) throw new TspodError('USAGE', 'exec requires the name or ID of a container and a command to run');
       return engine.exec(ref, { cmd, env: opts.env, user: opts.user, workdir: opts.workdir, tty: opts.tty, interactive: opts.interactive,
-        detach: opts.detach, privileged: opts.privileged, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin });
+        detach: opts.detach, detachKeys: opts.detachKeys, privileged: opts.privileged, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin });
     },
   };
 }

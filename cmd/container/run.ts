@@ -9,7 +9,7 @@ import type { ContainerEngine } from '../../lib/containers/engine.ts';
  * Shared by run and start -a.
  */
 export async function startAttached(engine: ContainerEngine, id: string, io: Io, o: { interactive: boolean; tty: boolean; sigProxy: boolean; detachKeys: string; autoRemove?: boolean }): Promise<number | 'detached'> {
-  const { connectAttachAccepted, relay, parseDetachKeys, resizeTerminal } = await import('../../lib/containers/attach.ts');
+  const { connectAttachAccepted, relay, parseDetachKeys, attachTerminal } = await import('../../lib/containers/attach.ts');
   const { acquireLock } = await import('../../lib/lock/index.ts');
   const { join } = await import('node:path');
   const { mkdirSync } = await import('node:fs');
@@ -18,18 +18,13 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
   const attached = await acquireLock(join(engine.store.runDir(id), 'attach.lock'), { shared: true });
   let relayP: Promise<{ detached: boolean }> | undefined;
   const stdin = io.stdin as NodeJS.ReadStream;
-  const raw = o.tty && o.interactive && stdin.isTTY;
+  let restoreTerminal: (() => void) | undefined;
   const onSignal = (sig: NodeJS.Signals) => { engine.kill(id, sig).catch(() => {}); };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   try {
     await engine.start(id, async (c) => {
       const fd = await connectAttachAccepted(engine.store.bundleDir(c.config.id), c.state.conmonPid);
-      if (o.tty && (io.stdout as NodeJS.WriteStream).isTTY) {
-        const out = io.stdout as NodeJS.WriteStream;
-        resizeTerminal(engine.store.bundleDir(id), out.rows, out.columns);
-        out.on('resize', () => resizeTerminal(engine.store.bundleDir(id), out.rows, out.columns));
-      }
-      if (raw) stdin.setRawMode(true);
+      if (o.tty) restoreTerminal = attachTerminal(stdin, io.stdout as NodeJS.WriteStream, engine.store.bundleDir(id), o.interactive);
       relayP = relay(fd, {
         stdout: io.stdout, stderr: io.stderr, stdin: o.interactive ? stdin : undefined,
         detachKeys: o.tty && o.interactive ? parseDetachKeys(o.detachKeys) : [],
@@ -48,7 +43,7 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
     return c.state.exitCode;
   } finally {
     for (const s of signals) process.off(s, onSignal);
-    if (raw) stdin.setRawMode(false);
+    restoreTerminal?.();
     attached.release();
   }
 }

@@ -67,6 +67,7 @@ export const RUN_FLAGS: FlagSpec[] = [
 
 export const EXEC_FLAGS: FlagSpec[] = [
   { name: 'detach', alias: 'd', type: 'boolean', describe: 'Run the exec session in detached mode (backgrounded)' },
+  { name: 'detach-keys', type: 'string', describe: 'Select the key sequence for detaching a container', default: 'ctrl-p,ctrl-q' },
   { name: 'env', alias: 'e', type: 'string', multi: true, describe: 'Set environment variables' },
   { name: 'interactive', alias: 'i', type: 'boolean', describe: 'Keep STDIN open even if not attached' },
   { name: 'privileged', type: 'boolean', describe: 'Give the process extended Linux capabilities inside the container' },

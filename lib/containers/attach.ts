@@ -2,7 +2,7 @@
 // koffi; reads and writes then go through fs on the raw fd (one packet per read), off the main thread.
 // conmon's framing: each packet it sends starts with one byte naming the stream (2 stdout, 3 stderr);
 // what we send is raw stdin. shutdown(SHUT_WR) tells conmon stdin ended.
-import { closeSync, openSync, read, readdirSync, write, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, read, readdirSync, write, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { TspodError } from '../errors.ts';
@@ -138,8 +138,47 @@ export async function relay(fd: number, s: AttachStreams): Promise<AttachResult>
 
 /** Tell conmon the terminal size (its ctl FIFO: "1 HEIGHT WIDTH"). */
 export function resizeTerminal(bundleDir: string, rows: number, cols: number): void {
-  try { writeFileSync(join(bundleDir, 'ctl'), `1 ${rows} ${cols}\n`, { flag: 'a' }); } catch { /* not running */ }
+  // O_NONBLOCK: a FIFO whose conmon is gone has no reader, and a plain open would block forever
+  try {
+    const fd = openSync(join(bundleDir, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+    try { writeSync(fd, `1 ${rows} ${cols}\n`); } finally { closeSync(fd); }
+  } catch { /* not running */ }
 }
+
+/**
+ * The caller's terminal while attached to a TTY container: raw input (when raw), the container's
+ * window size following the caller's (now and on SIGWINCH). The returned restore() puts the terminal
+ * back; it also runs on process exit and before a fatal SIGTERM/SIGHUP, so no path leaves it raw.
+ */
+export function attachTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream, bundleDir: string, raw: boolean): () => void {
+  const sized = !!stdout.isTTY;
+  const onResize = () => resizeTerminal(bundleDir, stdout.rows, stdout.columns);
+  if (sized) {
+    onResize();
+    stdout.on('resize', onResize);
+  }
+  const rawOn = raw && !!stdin.isTTY;
+  if (rawOn) stdin.setRawMode(true);
+  let done = false;
+  const restore = () => {
+    if (done) return;
+    done = true;
+    if (sized) stdout.off('resize', onResize);
+    if (rawOn) { try { stdin.setRawMode(false); } catch { /* terminal gone */ } }
+    process.off('exit', restore);
+    for (const s of FATAL) process.off(s, onFatal);
+  };
+  const onFatal = (sig: NodeJS.Signals) => {
+    // only when nobody else (sig-proxy) handles it: then the default would kill us with the terminal raw
+    if (process.listenerCount(sig) > 1) return;
+    restore();
+    process.kill(process.pid, sig);
+  };
+  process.on('exit', restore);
+  for (const s of FATAL) process.on(s, onFatal);
+  return restore;
+}
+const FATAL: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
 
 /** "ctrl-p,ctrl-q" -> bytes. */
 export function parseDetachKeys(s: string): number[] {

@@ -49,8 +49,10 @@ export function conmonArgs(o: ConmonOptions): string[] {
     '-p', o.pidFile, '-n', o.name, '--exit-dir', o.exitDir, '--persist-dir', o.persistDir, '--full-attach',
     '-l', `${o.logDriver === 'none' ? 'none' : 'k8s-file'}:${o.logPath}`, '--log-level', o.logLevel ?? 'warning',
     '--conmon-pidfile', o.conmonPidFile];
-  if (o.stdin) a.push('-i');
+  // as podman: -t alone for a terminal (conmon feeds attach input to the pty master); with -i it
+  // would close the container's stdin when the first attach client leaves, so a detach kills input
   if (o.tty) a.push('-t');
+  else if (o.stdin) a.push('-i');
   for (const r of o.runtime.globalArgs) a.push('--runtime-arg', r);
   if (o.exec) {
     a.push('-e', '--exec-process-spec', o.exec.processSpec);

@@ -816,7 +816,7 @@ export class ContainerEngine {
 
   /** Run a process in a running container; resolves with its exit code. Non-TTY: the runtime in the foreground. */
   async exec(ref: string, o: { cmd: string[]; env?: string[]; user?: string; workdir?: string; tty?: boolean; interactive?: boolean;
-    detach?: boolean; privileged?: boolean; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream }): Promise<number> {
+    detach?: boolean; privileged?: boolean; detachKeys?: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream }): Promise<number> {
     const c = await this.inspect(ref);
     const id = c.config.id;
     if (c.state.status !== 'running') {
@@ -844,11 +844,17 @@ export class ContainerEngine {
     const args = [...runtime.globalArgs, 'exec', '--process', procFile];
     if (o.detach) args.push('--detach');
     if (o.tty && !o.detach) {
-      // A terminal needs a console socket, which Node cannot serve (no SCM_RIGHTS): the process runs
-      // on the caller's stdio instead, without a pty of its own (exec -t through conmon is not done).
-      args.push('--tty=false');
-      proc.terminal = false;
+      // a pty of its own through conmon --exec -t, as podman (lib/containers/exec-tty.ts)
+      if (!proc.env.some((e: string) => e.startsWith('TERM='))) proc.env.push('TERM=xterm');
       writeFileSync(procFile, JSON.stringify(proc));
+      const { execTty } = await import('./exec-tty.ts');
+      try {
+        return await execTty({ conmonPath: this.opts.conmon, runtime, containerId: id, containerName: c.config.names[0],
+          runDir: this.store.runDir(id), processSpec: procFile, interactive: !!o.interactive, detachKeys: o.detachKeys,
+          stdin: o.stdin ?? process.stdin, stdout: o.stdout });
+      } finally {
+        rmSync(procFile, { force: true });
+      }
     }
     args.push(id);
     try {
