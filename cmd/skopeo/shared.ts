@@ -102,6 +102,9 @@ export function systemContext(opts: Record<string, unknown>, prefix: Prefix, env
     certDir: get<string>('cert-dir'),
     registryToken: get<string>('registry-token'),
     tmpDir: g.tmpdir,
+    // tspod's global --root/--runroot (given before `skopeo`) choose the store containers-storage: uses
+    storeRoot: opts.root as string | undefined,
+    storeRunRoot: opts.runroot as string | undefined,
     os: g.overrideOs,
     arch: g.overrideArch,
     variant: g.overrideVariant,

@@ -54,5 +54,13 @@ test('an image loaded again from a docker-archive copies out of containers-stora
   assert.is(sha(join(work, 'dir1', layer.digest.slice(7))), layer.digest);
 });
 
+test('tspod --root R skopeo copy ... containers-storage:NAME stores into R', async () => {
+  const layout = join(work, 'layout2');
+  writeOciLayout(layout, [{ tag: 'latest', image: buildImage({ layers: [await buildLayer([{ name: 'r', content: sfx }])] }) }]);
+  tspod('skopeo', 'copy', '-q', `oci:${layout}:latest`, `containers-storage:localhost/rootflag-${sfx}:1`);
+  assert.is(tspod('images', '--format', '{{.Repository}}:{{.Tag}}', `rootflag-${sfx}`), `localhost/rootflag-${sfx}:1\n`);
+  assert.match(tspod('skopeo', 'inspect', `containers-storage:localhost/rootflag-${sfx}:1`), /"Layers"/);
+});
+
 test.after(() => rmSync(work, { recursive: true, force: true }));
 test.run();
