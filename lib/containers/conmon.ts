@@ -67,8 +67,8 @@ export function conmonArgs(o: ConmonOptions): string[] {
 
 /** Start conmon; resolves with the container (or exec session) pid once the runtime created it. */
 export function startConmon(o: ConmonOptions): Promise<{ pid: number }> {
-  const bin = o.conmonPath ?? findBinary('conmon');
-  if (!bin) return Promise.reject(new TspodError('NO_CONMON', 'conmon not found: install conmon or pass --conmon PATH'));
+  const bin = findBinary(o.conmonPath ?? 'conmon');
+  if (!bin) return Promise.reject(new TspodError('NO_CONMON', o.conmonPath ? `conmon ${o.conmonPath} not found: no such file or directory` : 'conmon not found: install conmon or pass --conmon PATH'));
   return new Promise((resolve, reject) => {
     const child = spawn(bin, conmonArgs(o), {
       detached: true,

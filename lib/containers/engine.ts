@@ -15,7 +15,7 @@ import { ContainerStore, writeJsonAtomic } from './store.ts';
 import type { Container, ContainerConfig, ContainerState, MountSpec, PortMapping } from './types.ts';
 import { initialState } from './types.ts';
 import { newContainerId, randomName } from './names.ts';
-import { expandEnvFlags, generateSpec, mergeEnv, parseEntrypoint, parseUlimit, processArgs, readEnvFile } from './spec.ts';
+import { expandEnvFlags, generateSpec, mergeEnv, parseEntrypoint, parseSecurityOpts, parseUlimit, processArgs, readEnvFile } from './spec.ts';
 import type { ImageInfo, ImageProvider } from './images.ts';
 import { openImageProvider } from './images.ts';
 import { startConmon, startError, classifyStartError } from './conmon.ts';
@@ -223,13 +223,18 @@ export class ContainerEngine {
     if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(policy)) throw new TspodError('INVALID_RESTART', `invalid restart policy "${restart}"`);
     if (o.rm && policy !== 'no') throw new TspodError('INVALID_RESTART', 'the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
     for (const u of o.ulimit ?? []) if (u !== 'host') parseUlimit(u);
+    parseSecurityOpts(o.securityOpt ?? []);
+    for (const so of o.securityOpt ?? []) if (/^mask[=:]/.test(so)) for (const m of so.slice(5).split(':')) {
+      if (m && !m.startsWith('/')) process.stderr.write(`ERRO[0000] Path "${m}" is not an absolute path, skipping...\n`);
+    }
     const name = o.name ?? randomName();
     const mounts = this.parseMounts(o);
     const labels = { ...(ic.Labels ?? {}), ...parseKeyValues(o.label) };
     // '' = the default: slirp4netns/pasta rootless, the bridge network rootful (lib/netns decides)
     const network = o.network ?? '';
-    if (o.memory && this.rootless && !cgroupV2()) {
-      process.stderr.write('WARNING: Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
+    if ((o.memory || o.cpus) && this.rootless && !cgroupV2()) {
+      // podman prints this plain line (a specgen warning, not a log message)
+      process.stderr.write('Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
     }
     const config: ContainerConfig = {
       id,
@@ -327,7 +332,8 @@ export class ContainerEngine {
         out.push({ type, destination: dst, options: topts });
       } else if (type === 'volume') {
         const named = kv.source ?? kv.src;
-        out.push({ type, name: named ?? newContainerId(), anonymous: !named, destination: dst, options });
+        const nocopy = flags.includes('volume-nocopy') || kv['volume-nocopy'] === 'true';
+        out.push({ type, name: named ?? newContainerId(), anonymous: !named, destination: dst, options: nocopy ? [...options, 'nocopy'] : options });
       } else throw new TspodError('INVALID_MOUNT', `invalid mount type "${type}"`);
     }
     for (const t of o.tmpfs ?? []) {
@@ -435,10 +441,39 @@ export class ContainerEngine {
     return out;
   }
 
+  /**
+   * podman's copy-up: the first time a volume is mounted, an empty volume gets the image's content
+   * at the mount point (files, owners and modes), unless the mount says nocopy.
+   */
+  private async copyUpVolumes(cfg: ContainerConfig, rootfs: string): Promise<void> {
+    const vols = cfg.mounts.filter((m) => m.type === 'volume' && !m.options.includes('nocopy'));
+    if (vols.length === 0) return;
+    const { getVolume, markCopiedUp } = await import('../volumes/index.ts');
+    const { readdirSync, lstatSync, chownSync, chmodSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    for (const m of vols) {
+      const data = await this.volumeSource(m.name!, !!m.anonymous);
+      const rec = await getVolume(m.name!, this.graphRoot);
+      if (rec.copiedUp) continue;
+      const src = join(rootfs, m.destination);
+      let st: import('node:fs').Stats | undefined;
+      try { st = lstatSync(src); } catch { /* nothing at the mount point in the image */ }
+      if (st?.isDirectory() && readdirSync(data).length === 0) {
+        const r = spawnSync('cp', ['-a', '--', `${src}/.`, data], { encoding: 'utf8' });
+        if (r.status !== 0) throw new TspodError('VOLUME_COPY', `copying up image content to volume ${m.name}: ${(r.stderr || r.error?.message || '').trim()}`);
+        chownSync(data, st.uid, st.gid);
+        chmodSync(data, st.mode & 0o7777);
+      }
+      await markCopiedUp(m.name!, this.graphRoot);
+    }
+  }
+
   /** Mount the rootfs, write the bundle and have conmon run `runtime create`. Caller holds the lock. */
   private async init(c: Container): Promise<void> {
     const cfg = c.config;
     const runtime = await this.runtime(cfg.runtime || undefined);
+    // a missing runtime fails here with its own message, not as conmon's "Runtime path is not valid"
+    if (!runtime.path) await runtime.create(cfg.id, '', '');
     if (c.state.runtimeCreated) {
       await runtime.delete(cfg.id, true).catch(() => {});
       c.state.runtimeCreated = false;
@@ -457,15 +492,16 @@ export class ContainerEngine {
       initPath = findBinary('catatonit') ?? findBinary('tini');
       if (!initPath) throw new TspodError('NO_INIT', 'container-init binary not found on the host: install catatonit');
     }
+    await this.copyUpVolumes(cfg, rootfs);
     for (const m of cfg.mounts) {
       if (m.type !== 'tmpfs') mkdirSync(join(rootfs, m.destination), { recursive: true });
     }
     let seccomp: unknown;
-    const secOpt = cfg.securityOpt.find((o) => o.startsWith('seccomp=') || o.startsWith('seccomp:'));
-    if (!cfg.privileged && secOpt?.slice(8) !== 'unconfined') {
+    const secOpt = parseSecurityOpts(cfg.securityOpt).seccomp;
+    if (!cfg.privileged && secOpt !== 'unconfined') {
       const { defaultSeccomp } = await import('./seccomp.ts');
       const { capabilities } = await import('./spec.ts');
-      seccomp = defaultSeccomp(capabilities(cfg), secOpt ? secOpt.slice(8) : undefined);
+      seccomp = defaultSeccomp(capabilities(cfg), secOpt);
     }
     const spec = generateSpec({ seccomp,
       config: cfg, rootfs, hostsPath: files.hosts, hostnamePath: files.hostname, resolvPath: files.resolv,

@@ -25,6 +25,66 @@ const MASKED = ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats'
   '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/fs/selinux', '/sys/dev/block'];
 const READONLY = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+export interface SecurityOpts {
+  seccomp?: string;
+  noNewPrivileges: boolean;
+  apparmor?: string;
+  labels: string[];
+  mask: string[];
+  unmask: string[];
+  procOpts: string[];
+}
+
+/** --security-opt as podman parses it (cmd/podman/common parseSecurityOpt), with its error texts. */
+export function parseSecurityOpts(list: string[]): SecurityOpts {
+  const r: SecurityOpts = { noNewPrivileges: false, labels: [], mask: [], unmask: [], procOpts: [] };
+  for (let opt of list) {
+    // Docker's deprecated "key:value" form
+    if (!opt.includes('=') && opt.includes(':')) opt = opt.replace(':', '=');
+    if (opt === 'no-new-privileges') { r.noNewPrivileges = true; continue; }
+    const i = opt.indexOf('=');
+    if (i < 0) throw new TspodError('INVALID_SECURITY_OPT', `invalid --security-opt 1: "${opt}"`);
+    const k = opt.slice(0, i), v = opt.slice(i + 1);
+    switch (k) {
+      case 'apparmor': r.apparmor = v; break;
+      // no SELinux on the hosts tspod runs on: accepted and recorded, as podman does where SELinux is off
+      case 'label': r.labels.push(v); break;
+      case 'mask': r.mask.push(...v.split(':').filter(Boolean)); break;
+      case 'unmask': r.unmask.push(...v.split(':').filter(Boolean)); break;
+      case 'proc-opts': r.procOpts = v.split(','); break;
+      case 'seccomp': r.seccomp = v; break;
+      case 'systempaths':
+        if (v !== 'unconfined') throw new TspodError('INVALID_SECURITY_OPT', `invalid systempaths option "${v}", only \`unconfined\` is supported`);
+        r.unmask.push('ALL');
+        break;
+      case 'no-new-privileges':
+        if (!['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False'].includes(v)) throw new TspodError('INVALID_SECURITY_OPT', `invalid --security-opt 2: "${opt}"`);
+        r.noNewPrivileges = ['true', '1', 't', 'TRUE', 'True'].includes(v);
+        break;
+      default: throw new TspodError('INVALID_SECURITY_OPT', `invalid --security-opt 2: "${opt}"`);
+    }
+  }
+  // podman logs relative mask paths and skips them (create prints that, see ContainerEngine.create)
+  r.mask = r.mask.filter((m) => m.startsWith('/'));
+  if (r.apparmor && r.apparmor !== 'unconfined' && !apparmorEnabled()) {
+    throw new TspodError('INVALID_SECURITY_OPT', `apparmor profile "${r.apparmor}" specified, but Apparmor is not enabled on this system`);
+  }
+  return r;
+}
+
+function apparmorEnabled(): boolean {
+  try { return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y'; } catch { return false; }
+}
+
+/** podman's shouldUnmask: ALL, or a glob over the default path. */
+function unmasked(path: string, unmask: string[]): boolean {
+  return unmask.some((u) => u === 'ALL' || u === path || globRe(u).test(path));
+}
+
+function globRe(g: string): RegExp {
+  return new RegExp('^' + g.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
+}
+
 /** Docker's rules: args after the image replace CMD and are appended to ENTRYPOINT; --entrypoint replaces
  *  ENTRYPOINT and drops the image CMD. */
 export function processArgs(image: ImageRunConfig | undefined, entrypointFlag: string[] | undefined, args: string[]):
@@ -226,6 +286,7 @@ export interface SpecInputs {
 }
 
 export function generateSpec(i: SpecInputs): Spec {
+  const sec = parseSecurityOpts(i.config.securityOpt);
   const c = i.config;
   const user = resolveUser(i.rootfs, c.user);
   const caps = capabilities(c);
@@ -235,7 +296,7 @@ export function generateSpec(i: SpecInputs): Spec {
   const finalEnv = home ? mergeEnv(env, [home]) : env;
   const hostNet = i.hostNetwork ?? c.network === 'host';
   const mounts: Mount[] = [
-    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev', ...sec.procOpts] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     // sysfs may only be mounted by the owner of the network namespace: rootless + host network binds it
     c.rootless && hostNet
@@ -256,7 +317,7 @@ export function generateSpec(i: SpecInputs): Spec {
       mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: m.options.length ? m.options : ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
       return;
     }
-    const opts = m.options.filter((o) => !['z', 'Z', 'U', 'O'].includes(o));
+    const opts = m.options.filter((o) => !['z', 'Z', 'U', 'O', 'copy', 'nocopy'].includes(o));
     if (!opts.some((o) => o === 'bind' || o === 'rbind')) opts.push('rbind');
     mounts.push({ destination: m.destination, type: 'bind', source: i.mountSources[n] ?? m.source, options: opts });
   });
@@ -273,7 +334,8 @@ export function generateSpec(i: SpecInputs): Spec {
       cwd: c.workingDir || '/',
       capabilities: { bounding: caps, effective: nonRoot ? [] : caps, permitted: nonRoot ? [] : caps },
       rlimits: defaultRlimits(explicit),
-      ...(c.securityOpt.includes('no-new-privileges') ? { noNewPrivileges: true } : {}),
+      ...(sec.noNewPrivileges ? { noNewPrivileges: true } : {}),
+      ...(sec.apparmor && sec.apparmor !== 'unconfined' ? { apparmorProfile: sec.apparmor } : {}),
     },
     root: { path: i.rootfs, readonly: c.readOnly },
     hostname: hostNet ? undefined : c.hostname,
@@ -292,7 +354,10 @@ export function generateSpec(i: SpecInputs): Spec {
         ...(hostNet ? [] : [{ type: 'network' as const, ...(i.netnsPath ? { path: i.netnsPath } : {}) }]),
         { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
       ],
-      ...(c.privileged ? {} : { maskedPaths: MASKED, readonlyPaths: READONLY }),
+      ...(c.privileged ? {} : {
+        maskedPaths: [...MASKED.filter((p) => !unmasked(p, sec.unmask)), ...sec.mask],
+        readonlyPaths: READONLY.filter((p) => !unmasked(p, sec.unmask)),
+      }),
       ...(i.seccomp ? { seccomp: i.seccomp } : {}),
     },
   };

@@ -3,8 +3,10 @@
 import { TspodError } from '../errors.ts';
 import type { OciRuntime } from './runtime.ts';
 
-export function missingRuntime(name: string): OciRuntime {
+export function missingRuntime(name: string, requested = false): OciRuntime {
   const fail = async (): Promise<never> => {
+    // podman's words for an explicit --runtime that is not there
+    if (requested) throw new TspodError('NO_RUNTIME', `no valid executable found for OCI runtime ${name}: invalid argument`);
     throw new TspodError('NO_RUNTIME', `OCI runtime ${name} not found: install crun or runc, or pass --runtime PATH`);
   };
   return {

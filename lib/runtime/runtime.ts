@@ -62,5 +62,5 @@ export async function selectRuntime(choice: RuntimeChoice): Promise<OciRuntime> 
     if (path) return cliRuntime(path, choice);
   }
   const { missingRuntime } = await import('./missing.ts');
-  return missingRuntime(order[0]);
+  return missingRuntime(order[0], !!choice.requested);
 }

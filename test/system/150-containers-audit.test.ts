@@ -1,0 +1,110 @@
+// @rootless
+// Issue 4 acceptance audit: flags checked side by side with podman, asserting what the container saw
+// (--security-opt mask/unmask/apparmor/label/no-new-privileges, copy-up of image content into a new
+// volume, a missing runtime or conmon, resource limits where cgroups do not allow them).
+import { reexecInUserNamespace } from '../helpers/userns.ts';
+reexecInUserNamespace(import.meta.url);
+import { existsSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+
+const skip = missingFeature();
+let f: ContainerFixture;
+const t = skip ? test.skip : test;
+if (skip) console.log(`# skipped: ${skip}`);
+
+test.before(async () => { if (!skip) f = await containerFixture(); });
+test.after(async () => { if (f) await f.cleanup(); });
+
+async function names(): Promise<string> {
+  return (await f.tspod(['ps', '-a', '--format', '{{.Names}}'])).stdout;
+}
+
+t('--security-opt mask= hides a path, unmask=ALL / systempaths=unconfined drop the default masks', async () => {
+  const masked = await f.tspod(['run', '--rm', '--security-opt', 'mask=/home:/etc/passwd', f.image, 'sh', '-c', 'ls -A /home | wc -l; wc -c < /etc/passwd']);
+  assert.is(masked.code, 0, masked.stderr);
+  assert.is(masked.stdout.replace(/ +/g, ''), '0\n0\n');
+  const probe = 'mount | grep -c " /proc/keys " ; mount | grep -c " /proc/sys "';
+  const dflt = await f.tspod(['run', '--rm', f.image, 'sh', '-c', probe]);
+  assert.is(dflt.stdout, '1\n1\n', dflt.stderr);
+  for (const opt of ['unmask=ALL', 'systempaths=unconfined', 'unmask=/proc/*']) {
+    const r = await f.tspod(['run', '--rm', '--security-opt', opt, f.image, 'sh', '-c', probe]);
+    assert.is(r.stdout, '0\n0\n', `${opt}: ${r.stderr}`);
+  }
+  const one = await f.tspod(['run', '--rm', '--security-opt', 'unmask=/proc/keys', f.image, 'sh', '-c', probe]);
+  assert.is(one.stdout, '0\n1\n', one.stderr);
+});
+
+t('--security-opt label=disable, apparmor=unconfined accepted; no-new-privileges=true; bad options fail with podman\'s words and leave nothing', async () => {
+  const ok = await f.tspod(['run', '--rm', '--security-opt', 'label=disable', '--security-opt', 'apparmor=unconfined', '--security-opt', 'no-new-privileges=true', f.image, 'grep', 'NoNewPrivs', '/proc/self/status']);
+  assert.is(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /NoNewPrivs:\s+1/);
+  const off = await f.tspod(['run', '--rm', '--security-opt', 'no-new-privileges=false', f.image, 'grep', 'NoNewPrivs', '/proc/self/status']);
+  assert.match(off.stdout, /NoNewPrivs:\s+0/);
+  const before = await names();
+  const bad = await f.tspod(['run', '--rm', '--security-opt', 'bogus=1', f.image, 'true']);
+  assert.is(bad.code, 125);
+  assert.is(bad.stderr, 'Error: invalid --security-opt 2: "bogus=1"\n');
+  const bad1 = await f.tspod(['create', '--security-opt', 'bogus', f.image, 'true']);
+  assert.is(bad1.code, 125);
+  assert.is(bad1.stderr, 'Error: invalid --security-opt 1: "bogus"\n');
+  if (!existsSync('/sys/module/apparmor/parameters/enabled')) {
+    const aa = await f.tspod(['create', '--security-opt', 'apparmor=myprofile', f.image, 'true']);
+    assert.is(aa.code, 125);
+    assert.match(aa.stderr, /apparmor profile "myprofile" specified, but Apparmor is not enabled on this system/);
+  }
+  assert.is(await names(), before);
+});
+
+t('a new named volume gets the image content at its mount point once; nocopy and a non-empty volume do not', async () => {
+  const vol = uniqueName('vol');
+  const first = await f.tspod(['run', '--rm', '-v', `${vol}:/home`, f.image, 'sh', '-c', 'ls /home; stat -c %u:%a /home/bb; rm -r /home/bb']);
+  assert.is(first.code, 0, first.stderr);
+  assert.is(first.stdout, 'bb\n0:755\n');
+  // copied once: what the container removed stays removed
+  const second = await f.tspod(['run', '--rm', '-v', `${vol}:/home`, f.image, 'ls', '-A', '/home']);
+  assert.is(second.stdout, '', second.stderr);
+  const vol2 = uniqueName('vol');
+  const nocopy = await f.tspod(['run', '--rm', '--mount', `type=volume,src=${vol2},dst=/home,volume-nocopy`, f.image, 'ls', '-A', '/home']);
+  assert.is(nocopy.code, 0, nocopy.stderr);
+  assert.is(nocopy.stdout, '');
+  const nocopyV = await f.tspod(['run', '--rm', '-v', `${uniqueName('vol')}:/home:nocopy`, f.image, 'ls', '-A', '/home']);
+  assert.is(nocopyV.stdout, '', nocopyV.stderr);
+  // anonymous volumes copy up too
+  const anon = await f.tspod(['run', '--rm', '-v', '/etc', f.image, 'cat', '/etc/group']);
+  assert.match(anon.stdout, /^root:x:0:/, anon.stderr);
+});
+
+t('a missing --runtime or --conmon: podman\'s message, exit 125, nothing left behind', async () => {
+  const before = await names();
+  const rt = await f.tspod(['--runtime', '/nonexistent/runc', 'run', '--rm', f.image, 'true']);
+  assert.is(rt.code, 125);
+  assert.is(rt.stderr, 'Error: no valid executable found for OCI runtime /nonexistent/runc: invalid argument\n');
+  const cm = await f.tspod(['--conmon', '/nonexistent/conmon', 'run', '--rm', f.image, 'true']);
+  assert.is(cm.code, 125);
+  assert.is(cm.stderr, 'Error: conmon /nonexistent/conmon not found: no such file or directory\n');
+  assert.is(await names(), before);
+  const mounts = (await import('node:fs')).readFileSync('/proc/self/mountinfo', 'utf8');
+  assert.not.ok(mounts.includes(`${f.root}/containers/`) && mounts.includes('/merged'), 'a rootfs stayed mounted');
+});
+
+t('--memory/--cpus: applied rootful, or podman\'s warning where cgroups do not allow them', async () => {
+  const cg2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const ignored = !!process.env.TSPOD_TEST_ROOTLESS && !cg2;
+  const probe = ignored ? 'true' : cg2 ? 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max'
+    : 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us';
+  const r = await f.tspod(['run', '--rm', '--memory', '64m', '--cpus', '0.5', f.image, 'sh', '-c', probe]);
+  assert.is(r.code, 0, r.stderr);
+  if (ignored) {
+    assert.is(r.stderr, 'Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
+  } else if (!cg2) {
+    assert.is(r.stdout, `${64 * 1024 * 1024}\n50000\n`);
+  }
+  if (ignored) {
+    const cpus = await f.tspod(['run', '--rm', '--cpus', '1', f.image, 'true']);
+    assert.is(cpus.stderr, 'Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
+  }
+});
+
+test.run();
