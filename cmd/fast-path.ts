@@ -102,11 +102,11 @@ export function parseFast(args: string[]): FastCommand | undefined {
     if (path.length === 1) {
       group = lookup(commandGroups(), a);
       mod = lookup(topLevelCommands(), a);
-      if (group && mod) return undefined;
+      if (!group === !mod) return undefined;
     } else {
       mod = lookup(group!.subcommands(), a);
+      if (!mod) return undefined;
     }
-    if (!mod && !group) return undefined;
   }
   if (!mod) return undefined;
   const canonical = [group && names(group)[0], names(mod)[0]].filter(Boolean).join(' ');

@@ -66,7 +66,7 @@ const slow: string[][] = [
   ['images', '--bogus'], ['images', '-z'], ['images', 'a', 'b'], ['images', '--'], ['images', '-', 'x'],
   ['images', '-a', 'true'], ['images', '--all', 'false'], ['images', '-af', 'x'], ['images', '-fx'],
   ['images', '--filter'], ['images', '--filter', '-a'], ['images', '-a', '-a'],
-  ['ps', '-n', 'x'], ['ps', '--last', '-1'], ['-a', 'images'], ['--bogus', 'images'], ['image'], ['image', 'bogus'],
+  ['ps', '-n', 'x'], ['ps', '--last', '-1'], ['-a', 'images'], ['--bogus', 'images'], ['image'], ['image', 'bogus'], ['image', 'bogus', 'ls'],
   ['image', 'exists'], ['image', 'inspect'], ['pull', 'busybox'], ['rmi', 'x'], ['run', 'busybox'], ['completion'],
   ['--get-yargs-completions', 'im'], ['skopeo', 'inspect', 'docker://x'], ['image', 'ls', '--help'], ['volume', 'ls', '--filter'],
 ];
