@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -79,24 +79,30 @@ async function buildJs() {
   // the code cache: the loader saves one at exit when none exists; run it once on an empty store.
   // Through yargs, not the fast path (cmd/fast-path.ts): that costs `tspod images` ~1 ms and saves
   // every other command ~5 ms of compiling yargs.
-  const train = join(dist, 'tspod.train.js');
+  const train = join(dist, `tspod.train-${process.pid}.js`);
   const tmp = mkdtempSync(join(tmpdir(), 'tspod-build-'));
   try {
     writeFileSync(train, loader);
     const env = { ...process.env, XDG_CACHE_HOME: tmp, TSPOD_NO_FAST_PATH: '1' };
     spawnSync(process.execPath, [train, '--root', join(tmp, 'root'), '--runroot', join(tmp, 'run'), 'images'], { env, stdio: 'ignore', timeout: 60_000 });
-    renameSync(join(tmp, 'tspod', `${name}.cache`), join(dist, `${name}.cache`));
+    // none written when dist/ already holds an accepted cache for this very bundle
+    if (existsSync(join(tmp, 'tspod', `${name}.cache`))) renameSync(join(tmp, 'tspod', `${name}.cache`), join(dist, `${name}.cache`));
+    else if (!existsSync(join(dist, `${name}.cache`))) throw new Error('the training run wrote none');
   } catch (err) {
     console.warn(`build: no code cache for the CLI bundle (${err.message}); tspod makes one on first use`);
   } finally {
     rmSync(train, { force: true });
     rmSync(tmp, { recursive: true, force: true });
   }
-  // switch, then drop older builds except the one before (a command just started may still read it)
+  // switch, then drop older builds: not the one before (a command just started may still read it)
+  // nor files of the last 10 minutes (a build running in parallel)
   const previous = /"bundle":"(tspod-[0-9a-f]+)\.cjs"/.exec(existsSync(join(dist, 'tspod.js')) ? readFileSync(join(dist, 'tspod.js'), 'utf8') : '')?.[1];
   writeAtomic(join(dist, 'tspod.js'), loader);
   const keep = new Set(['tspod.js', 'package.json', 'vendor', ...[name, previous].flatMap((n) => (n ? [`${n}.cjs`, `${n}.cjs.map`, `${n}.cache`] : []))]);
-  for (const f of readdirSync(dist)) if (!keep.has(f)) rmSync(join(dist, f), { recursive: true, force: true });
+  for (const f of readdirSync(dist)) {
+    const age = Date.now() - (statSync(join(dist, f), { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (!keep.has(f) && age > 600_000) rmSync(join(dist, f), { recursive: true, force: true });
+  }
 }
 
 function writeAtomic(path, data) {
