@@ -21,6 +21,8 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
   let restoreTerminal: (() => void) | undefined;
   const onSignal = (sig: NodeJS.Signals) => { engine.kill(id, sig).catch(() => {}); };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  // --sig-proxy: from before the start, so a signal as soon as the container speaks is not lost
+  if (o.sigProxy && !o.tty) for (const s of signals) process.on(s, onSignal);
   try {
     await engine.start(id, async (c) => {
       const fd = await connectAttachAccepted(engine.store.bundleDir(c.config.id), c.state.conmonPid);
@@ -30,7 +32,6 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
         detachKeys: o.tty && o.interactive ? parseDetachKeys(o.detachKeys) : [],
       });
     });
-    if (o.sigProxy && !o.tty) for (const s of signals) process.on(s, onSignal);
     const r = await relayP!;
     const { mark } = await import('../../lib/containers/timing.ts');
     mark('attach closed');
