@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(podman skopeo buildah runc crun conmon docker-registry busybox-static uidmap slirp4netns passt
-      fuse-overlayfs netavark aardvark-dns iptables catatonit zstd gnupg apache2-utils hyperfine jq make gcc libc6-dev)
+      fuse-overlayfs netavark aardvark-dns iptables catatonit zstd gnupg apache2-utils hyperfine jq make gcc libc6-dev tmux)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
