@@ -164,7 +164,9 @@ test('one OCI layout holds several images by name; names are replaced, not dupli
   assert.equal(names, ['a', 'b']);
   await rejects(copy(`oci:${p}`, `dir:${tmp}/amb`), /more than one image/);
   await rejects(copy(`oci:${p}:nope`, `dir:${tmp}/nope`), /no descriptor found for reference "nope"/);
-  (await parseImageName(`oci:${p}:a`)).deleteImage({});
+  await (await parseImageName(`oci:${p}:a`)).deleteImage({});
+  const after = JSON.parse(readFileSync(join(p, 'index.json'), 'utf8'));
+  assert.equal(after.manifests.map((m: any) => m.annotations?.['org.opencontainers.image.ref.name']).filter(Boolean), ['b']);
 });
 
 test('podman loads a docker-archive tspod wrote', async () => {
