@@ -36,6 +36,7 @@ for (const p of [ownCache, path.join(__dirname, cacheName)]) {
 const script = new vm.Script(source, {
   filename: file,
   cachedData,
+  // for an import() esbuild leaves in the bundle (a computed specifier)
   importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
 // node started with flags (profiling, debugging) may have other V8 flags: leave the caches alone
