@@ -3,6 +3,23 @@ import { openEngine } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
 import type { Container } from '../../lib/containers/types.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
+import { readFileSync } from 'node:fs';
+
+/** The process env the container runs with: from its bundle once started, else the defaults podman adds. */
+function containerEnv(c: Container, bundleConfig: string): string[] {
+  try {
+    return JSON.parse(readFileSync(bundleConfig, 'utf8')).process.env;
+  } catch { /* never started */ }
+  const env = new Map<string, string>();
+  for (const e of ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm', 'container=podman', ...c.config.env,
+    ...(['', 'root', '0'].includes(c.config.user.split(':')[0]) ? ['HOME=/root'] : []), `HOSTNAME=${c.config.hostname}`]) {
+    const i = e.indexOf('=');
+    const k = i < 0 ? e : e.slice(0, i);
+    if (k === 'HOME' && env.has(k)) continue;
+    env.set(k, e);
+  }
+  return [...env.values()];
+}
 
 interface InspectOptions { names?: string[]; format?: string; type?: string; latest?: boolean; size?: boolean }
 
@@ -11,6 +28,7 @@ export function inspectData(c: Container, engine: ContainerEngine): Record<strin
   const cfg = c.config, s = c.state;
   const zero = '0001-01-01T00:00:00Z';
   const status = s.status === 'created' && s.startedAt ? 'exited' : s.status;
+  const net = s.network as { mode: string; ip?: string; netnsPath?: string } | undefined;
   return {
     Id: cfg.id,
     Created: cfg.created,
@@ -19,7 +37,8 @@ export function inspectData(c: Container, engine: ContainerEngine): Record<strin
     State: {
       OciVersion: '1.0.2-dev', Status: status, Running: s.status === 'running', Paused: s.status === 'paused', Restarting: false,
       OOMKilled: false, Dead: false, Pid: s.pid, ConmonPid: s.conmonPid, ExitCode: s.exitCode, Error: s.error ?? '',
-      StartedAt: s.startedAt || zero, FinishedAt: s.finishedAt || zero, CheckpointedAt: zero, RestoredAt: zero,
+      StartedAt: s.startedAt || zero, FinishedAt: s.finishedAt || zero, Health: { Status: '', FailingStreak: 0, Log: null },
+      CgroupPath: cfg.rootless ? '' : `/tspod_parent/tspod-${cfg.id}`, CheckpointedAt: zero, RestoredAt: zero,
     },
     Image: cfg.imageId,
     ImageDigest: '',
@@ -48,13 +67,18 @@ export function inspectData(c: Container, engine: ContainerEngine): Record<strin
       Destination: m.destination, Driver: m.type === 'volume' ? 'local' : '', Mode: '', Options: m.options, RW: !m.options.includes('ro'), Propagation: 'rprivate',
     })),
     Dependencies: [],
-    NetworkSettings: { Ports: Object.fromEntries(cfg.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])) },
+    NetworkSettings: {
+      EndpointID: '', Gateway: '', IPAddress: net?.ip && !['slirp4netns', 'pasta', 'host', 'none'].includes(net.mode) ? net.ip : '', IPPrefixLen: 0,
+      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', Bridge: '', SandboxID: '', HairpinMode: false,
+      LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+      SandboxKey: net?.netnsPath ?? '',
+      Ports: Object.fromEntries(cfg.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])) },
     Namespace: '',
     IsInfra: false,
     IsService: false,
     Config: {
       Hostname: cfg.hostname, Domainname: '', User: cfg.user, AttachStdin: false, AttachStdout: false, AttachStderr: false,
-      Tty: cfg.tty, OpenStdin: cfg.interactive, StdinOnce: false, Env: cfg.env, Cmd: cfg.cmd, Image: cfg.imageName,
+      Tty: cfg.tty, OpenStdin: cfg.interactive, StdinOnce: false, Env: containerEnv(c, `${engine.store.bundleDir(cfg.id)}/config.json`), Cmd: cfg.cmd, Image: cfg.imageName,
       Volumes: null, WorkingDir: cfg.workingDir, Entrypoint: cfg.entrypoint.length ? cfg.entrypoint : null, OnBuild: null,
       Labels: cfg.labels, Annotations: cfg.annotations, StopSignal: Number(cfg.stopSignal), CreateCommand: cfg.createCommand,
       Umask: '0022', Timeout: 0, StopTimeout: cfg.stopTimeout,
@@ -68,7 +92,16 @@ export function inspectData(c: Container, engine: ContainerEngine): Record<strin
       Ulimits: cfg.ulimits.map((u) => { const [n, v] = u.split('='); const [soft, hard] = v.split(':'); return { Name: `RLIMIT_${n.toUpperCase()}`, Soft: Number(soft), Hard: Number(hard ?? soft) }; }),
       Memory: cfg.memory ?? 0, NanoCpus: cfg.cpus ? Math.round(cfg.cpus * 1e9) : 0, Init: cfg.init,
       PortBindings: Object.fromEntries(cfg.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])),
+      // the rest of podman's HostConfig, at the values tspod runs with
+      CgroupManager: 'cgroupfs', CgroupMode: 'host', ContainerIDFile: '', VolumeDriver: '', VolumesFrom: null,
+      Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: [], GroupAdd: [], IpcMode: 'shareable', Cgroup: '', Cgroups: 'default',
+      Links: null, OomScoreAdj: 0, PidMode: 'private', PublishAllPorts: false, UTSMode: 'private', UsernsMode: '', ShmSize: 65536000,
+      Runtime: 'oci', ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, CgroupParent: '', BlkioWeight: 0, CpuPeriod: cfg.cpus ? 100000 : 0,
+      CpuQuota: cfg.cpus ? Math.round(cfg.cpus * 100000) : 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '',
+      Devices: [], DiskQuota: 0, KernelMemory: 0, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: 0, OomKillDisable: false,
+      PidsLimit: 0, CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0,
     },
+    GraphDriver: { Name: 'overlay', Data: { UpperDir: engine.upperDir(cfg.id) } },
   };
 }
 
@@ -121,7 +154,7 @@ function inspectLike(kind: 'container' | 'all'): CommandModule<InspectOptions> {
       }
       if (missing.length && type === 'all' && out.length === 0) return inspectImages(engine, missing, o, io);
       await writeInspect(out, o.format, io);
-      for (const m of missing) io.stderr.write(`Error: no such ${type === 'all' ? 'object' : 'container'}: "${m}"\n`);
+      for (const m of missing) io.stderr.write(type === 'all' ? `Error: inspecting object: no such object: "${m}"\n` : `Error: inspecting object: no such container ${m}\n`);
       return missing.length ? 125 : 0;
     },
   };
@@ -140,7 +173,7 @@ async function inspectImages(engine: ContainerEngine, refs: string[], o: Inspect
     child.on('close', (code) => {
       if (code !== 0 && refs.length) {
         if (/no such|not known|unknown/i.test(err) || err.includes('Unknown argument')) {
-          for (const r of refs) io.stderr.write(`Error: no such object: "${r}"\n`);
+          for (const r of refs) io.stderr.write(o.type === 'image' ? `Error: inspecting object: ${r}: image not known\n` : `Error: inspecting object: no such object: "${r}"\n`);
         } else io.stderr.write(err);
         return res(125);
       }

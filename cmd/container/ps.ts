@@ -2,6 +2,7 @@ import type { CommandModule, GlobalOptions, Io } from '../types.ts';
 import { humanDuration, openEngine } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
 import type { Container } from '../../lib/containers/types.ts';
+import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
 interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string | string[]; format?: string; size?: boolean; noHeading?: boolean }
 
@@ -51,7 +52,7 @@ export function matchFilter(c: Container, f: string): boolean {
     }
     case 'ancestor': return c.config.imageName === val || c.config.imageId.startsWith(val) || c.config.imageName.startsWith(`${val}:`) || c.config.imageName.endsWith(`/${val}`) || c.config.imageName.endsWith(`/${val}:latest`);
     case 'exited': return row.State === 'exited' && c.state.exitCode === Number(val);
-    case 'before': case 'since': return true;
+    case 'before': case 'since': return true; // handled in the handler: they need the other container
     default: throw new TspodError('USAGE', `invalid filter "${key}"`);
   }
 }
@@ -61,20 +62,58 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 2))).join('').trimEnd() + '\n').join('');
 }
 
-export async function printPs(list: Container[], o: PsOptions, io: Io): Promise<void> {
+/** go-units HumanSizeWithPrecision(n, 3): decimal units, as podman prints sizes. */
+export function humanSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+  return `${Number(n.toPrecision(3))}${units[i]}`;
+}
+
+/** Bytes below dir (files and links, not following them); 0 when missing. */
+function dirSize(dir: string, fs: typeof import('node:fs')): number {
+  let total = 0;
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return 0; }
+  for (const n of names) {
+    const p = `${dir}/${n}`;
+    let st;
+    try { st = fs.lstatSync(p); } catch { continue; }
+    total += st.isDirectory() ? dirSize(p, fs) : st.size;
+  }
+  return total;
+}
+
+/** podman ps --size: the container's own changes (rw) and with the image (rootfs). */
+async function sizes(engine: ContainerEngine, list: Container[]): Promise<Map<string, { rootFsSize: number; rwSize: number }>> {
+  const fs = await import('node:fs');
+  const images = await engine.images() as unknown as { listImages?(): Promise<{ id: string; size: number }[]> };
+  const imageSize = new Map((await images.listImages?.() ?? []).map((i) => [i.id, i.size]));
+  const out = new Map<string, { rootFsSize: number; rwSize: number }>();
+  for (const c of list) {
+    const rw = dirSize(engine.upperDir(c.config.id), fs);
+    out.set(c.config.id, { rwSize: rw, rootFsSize: rw + (imageSize.get(c.config.imageId) ?? 0) });
+  }
+  return out;
+}
+
+export async function printPs(list: Container[], o: PsOptions, io: Io, size?: Map<string, { rootFsSize: number; rwSize: number }>): Promise<void> {
   const now = Date.now();
+  const sizeOf = (c: Container) => size?.get(c.config.id) ?? null;
+  const sizeText = (c: Container) => { const z = sizeOf(c); return z ? `${humanSize(z.rwSize)} (virtual ${humanSize(z.rootFsSize)})` : ''; };
   if (o.quiet) {
     io.stdout.write(list.map((c) => (o.noTrunc ? c.config.id : c.config.id.slice(0, 12)) + '\n').join(''));
     return;
   }
   if (o.format === 'json') {
-    io.stdout.write(JSON.stringify(list.map((c) => { const r: any = psRow(c, now); delete r.ID; return r; }), null, 4) + '\n');
+    io.stdout.write(JSON.stringify(list.map((c) => { const r: any = psRow(c, now); delete r.ID; r.Size = sizeOf(c); return r; }), null, 4) + '\n');
     return;
   }
   if (o.format) {
     const { renderTemplate } = await import('../../lib/template/index.ts');
     let fmt = o.format;
     const isTable = fmt.startsWith('table');
+    if (!size && /\.Size\b/.test(fmt)) io.stderr.write('ERRO[0000] Size format requires --size option\n');
     if (isTable) fmt = fmt.replace(/^table\s*/, '');
     const rows = list.map((c) => {
       const r: any = psRow(c, now);
@@ -83,6 +122,7 @@ export async function printPs(list: Container[], o: PsOptions, io: Io): Promise<
       r.Ports = portsText(c);
       r.Label = (k: string) => c.config.labels[k] ?? '';
       r.Labels = Object.entries(c.config.labels).map(([k, v]) => `${k}=${v}`).join(',');
+      r.Size = sizeText(c);
       return renderTemplate(fmt, r).replace(/\n$/, '');
     });
     if (isTable && !o.noHeading) {
@@ -92,12 +132,12 @@ export async function printPs(list: Container[], o: PsOptions, io: Io): Promise<
     io.stdout.write(rows.map((r) => r + '\n').join(''));
     return;
   }
-  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
+  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(size ? ['SIZE'] : [])]];
   for (const c of list) {
     const r = psRow(c, now);
     let cmd = c.config.command.join(' ');
     if (!o.noTrunc && cmd.length > 20) cmd = cmd.slice(0, 17) + '...';
-    rows.push([o.noTrunc ? c.config.id : r.ID, r.Image, cmd, r.CreatedAt.replace(/^Less than a second ago$/, 'Less than a second ago'), r.Status, portsText(c), c.config.names.join(',')]);
+    rows.push([o.noTrunc ? c.config.id : r.ID, r.Image, cmd, r.CreatedAt.replace(/^Less than a second ago$/, 'Less than a second ago'), r.Status, portsText(c), c.config.names.join(','), ...(size ? [sizeText(c)] : [])]);
   }
   if (o.noHeading) rows.shift();
   if (rows.length) io.stdout.write(table(rows));
@@ -121,6 +161,7 @@ export function psCommand(): CommandModule<PsOptions> {
     handler: async (o, io) => {
       const engine = await openEngine(o);
       let list = await engine.list();
+      // newest first to pick -l/-n and to judge before=/since=; printed oldest first, as podman sorts by created
       list.sort((a, b) => Date.parse(b.config.created) - Date.parse(a.config.created));
       const filters = ([] as string[]).concat(o.filter ?? []);
       if (!o.all && !o.latest && o.last === undefined && !filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))) {
@@ -130,9 +171,16 @@ export function psCommand(): CommandModule<PsOptions> {
       const byKey = new Map<string, string[]>();
       for (const f of filters) byKey.set(f.split('=')[0], [...(byKey.get(f.split('=')[0]) ?? []), f]);
       for (const fs of byKey.values()) list = list.filter((c) => fs.some((f) => matchFilter(c, f)));
+      for (const f of filters) {
+        const [key, val] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+        if (key !== 'before' && key !== 'since') continue;
+        const ref = (await engine.inspect(val)).config.created;
+        list = list.filter((c) => key === 'before' ? Date.parse(c.config.created) < Date.parse(ref) : Date.parse(c.config.created) > Date.parse(ref));
+      }
       if (o.latest) list = list.slice(0, 1);
       if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
-      await printPs(list, o, io);
+      list.reverse();
+      await printPs(list, o, io, o.size && !o.quiet ? await sizes(engine, list) : undefined);
       return 0;
     },
   };

@@ -728,6 +728,10 @@ export class ContainerEngine {
     });
     if (running) {
       if (!(await this.waitExit(id, t * 1000))) {
+        if (t > 0) {
+          const c = this.store.get(id);
+          process.stderr.write(`WARN[0000] StopSignal ${signalName(Number(c?.config.stopSignal ?? 15))} failed to stop container ${c?.config.names[0] ?? id} in ${t} seconds, resorting to SIGKILL\n`);
+        }
         await this.store.withContainer(id, async (c) => {
           const runtime = await this.runtime(c.config.runtime || undefined);
           // killing PID 1 ends its pid namespace; --all needs a cgroup, which rootless v1 has not
@@ -818,7 +822,12 @@ export class ContainerEngine {
   async rename(ref: string, newName: string): Promise<string> {
     const id = this.store.resolve(ref);
     return this.store.withContainer(id, (c) => {
-      this.store.claimName(newName, id);
+      try {
+        this.store.claimName(newName, id);
+      } catch (err) {
+        if ((err as TspodError).code !== 'NAME_IN_USE') throw err;
+        throw new TspodError('NAME_IN_USE', `renaming container ${id}: name ${newName} already in use, cannot rename container ${id}: container already exists`);
+      }
       const old = c.config.names;
       c.config.names = [newName];
       writeJsonAtomic(join(this.store.containerDir(id), 'config.json'), c.config);

@@ -107,4 +107,58 @@ t('--memory/--cpus: applied rootful, or podman\'s warning where cgroups do not a
   }
 });
 
+t('inspect: podman shape (Config.Env as the container saw it, NetworkSettings, HostConfig, State) and its errors', async () => {
+  const name = uniqueName('insp');
+  const d = await f.tspod(['run', '-d', '--name', name, '--network', 'none', '-e', 'FOO=bar', f.image, 'sleep', '1000']);
+  assert.is(d.code, 0, d.stderr);
+  const seen = (await f.tspod(['exec', name, 'env'])).stdout.trim().split('\n').sort();
+  const env = await f.tspod(['inspect', '--format', '{{json .Config.Env}}', name]);
+  assert.equal(JSON.parse(env.stdout).sort(), seen);
+  assert.ok(seen.includes('FOO=bar') && seen.includes('container=podman'));
+  const [data] = JSON.parse((await f.tspod(['inspect', name])).stdout);
+  for (const k of ['IPAddress', 'Gateway', 'MacAddress', 'SandboxKey', 'Ports']) assert.ok(k in data.NetworkSettings, `NetworkSettings.${k}`);
+  for (const k of ['ShmSize', 'PidMode', 'IpcMode', 'CgroupManager', 'Dns', 'ExtraHosts', 'CpuQuota']) assert.ok(k in data.HostConfig, `HostConfig.${k}`);
+  assert.is(data.State.Health.Status, '');
+  assert.is(data.GraphDriver.Name, 'overlay');
+  const none = await f.tspod(['inspect', 'no-such-thing-x']);
+  assert.is(none.code, 125);
+  assert.is(none.stderr, 'Error: inspecting object: no such object: "no-such-thing-x"\n');
+  const notCtr = await f.tspod(['inspect', '--type', 'container', f.image]);
+  assert.is(notCtr.code, 125);
+  assert.is(notCtr.stderr, `Error: inspecting object: no such container ${f.image}\n`);
+  // stop: the stop signal did not end it in time, so the warning, then SIGKILL
+  const stop = await f.tspod(['stop', '-t', '1', name]);
+  assert.is(stop.code, 0);
+  assert.match(stop.stderr, `StopSignal SIGTERM failed to stop container ${name} in 1 seconds, resorting to SIGKILL`);
+  assert.is((await f.tspod(['rm', name])).code, 0);
+});
+
+t('ps: oldest first, -n/-l pick the newest, before=/since=, --size adds SIZE (rw and virtual); rename onto a used name fails as podman', async () => {
+  const tag = uniqueName('ord');
+  const ids: string[] = [];
+  for (const n of ['a', 'b', 'c']) {
+    const r = await f.tspod(['create', '--name', `${tag}-${n}`, '--label', `ord=${tag}`, f.image, 'sh', '-c', 'echo hello > /written']);
+    assert.is(r.code, 0, r.stderr);
+    ids.push(r.stdout.trim());
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  const ps = (args: string[]) => f.tspod(['ps', '-a', '--filter', `label=ord=${tag}`, '--format', '{{.Names}}', ...args]);
+  assert.is((await ps([])).stdout, `${tag}-a\n${tag}-b\n${tag}-c\n`);
+  assert.is((await ps(['-n', '2'])).stdout, `${tag}-b\n${tag}-c\n`);
+  assert.is((await ps(['--filter', `before=${tag}-c`])).stdout, `${tag}-a\n${tag}-b\n`);
+  assert.is((await ps(['--filter', `since=${tag}-a`])).stdout, `${tag}-b\n${tag}-c\n`);
+  assert.is((await f.tspod(['start', '-a', `${tag}-b`])).code, 0);
+  const sz = await f.tspod(['ps', '-a', '--size', '--filter', `name=${tag}-b`]);
+  assert.is(sz.code, 0);
+  assert.match(sz.stdout, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\s+SIZE\n/);
+  assert.match(sz.stdout, /\s6B \(virtual [\d.]+[kM]B\)\n$/);
+  const js = JSON.parse((await f.tspod(['ps', '-a', '--size', '--format', 'json', '--filter', `name=${tag}-b`])).stdout);
+  assert.is(js[0].Size.rwSize, 6);
+  assert.ok(js[0].Size.rootFsSize > 6);
+  const ren = await f.tspod(['rename', `${tag}-a`, `${tag}-b`]);
+  assert.is(ren.code, 125);
+  assert.is(ren.stderr, `Error: renaming container ${ids[0]}: name ${tag}-b already in use, cannot rename container ${ids[0]}: container already exists\n`);
+  for (const id of ids) assert.is((await f.tspod(['rm', id])).code, 0);
+});
+
 test.run();
