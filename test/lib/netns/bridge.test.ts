@@ -101,7 +101,12 @@ if (problem) {
       }
       // aardvark-dns on the gateway answers the container name
       assert.is(containerResolvConf(b.state, { hostResolvConf: 'nameserver 192.0.2.53\n' }), `search dns.podman\nnameserver ${gw}\n`);
-      const look = spawnSync('nsenter', [`--net=${b.netnsPath}`, 'busybox', 'nslookup', n1, gw], { encoding: 'utf8' });
+      // aardvark-dns is started by netavark in the background: give it a moment to bind, as a client would retry.
+      let look = spawnSync('true', { encoding: 'utf8' });
+      await retry(async () => {
+        look = spawnSync('nsenter', [`--net=${b.netnsPath}`, 'busybox', 'nslookup', n1, gw], { encoding: 'utf8' });
+        return look.status === 0 ? 'ok' : '';
+      });
       assert.match(look.stdout, new RegExp(`Address:\\s+${a.ip!.replace(/\./g, '\\.')}`), look.stdout + look.stderr);
       // published port from the host's loopback
       srv = serve(a.netnsPath!, 8080, 'host-to-a');
