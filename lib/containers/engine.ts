@@ -888,14 +888,14 @@ export class ContainerEngine {
     const runtime = await this.runtime(c.config.runtime || undefined);
     const args = [...runtime.globalArgs, 'exec', '--process', procFile];
     if (o.detach) args.push('--detach');
-    if (o.tty && !o.detach) {
+    if (o.tty) {
       // a pty of its own through conmon --exec -t, as podman (lib/containers/exec-tty.ts)
       if (!proc.env.some((e: string) => e.startsWith('TERM='))) proc.env.push('TERM=xterm');
       writeFileSync(procFile, JSON.stringify(proc));
       const { execTty } = await import('./exec-tty.ts');
       try {
         return await execTty({ conmonPath: this.opts.conmon, runtime, containerId: id, containerName: c.config.names[0],
-          runDir: this.store.runDir(id), processSpec: procFile, interactive: !!o.interactive, detachKeys: o.detachKeys,
+          runDir: this.store.runDir(id), processSpec: procFile, interactive: !!o.interactive, detach: o.detach, detachKeys: o.detachKeys,
           stdin: o.stdin ?? process.stdin, stdout: o.stdout });
       } finally {
         rmSync(procFile, { force: true });

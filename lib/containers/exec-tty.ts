@@ -23,6 +23,8 @@ export interface ExecTtyOptions {
   /** process spec file (terminal: true) */
   processSpec: string;
   interactive: boolean;
+  /** exec -d -t: start it on its pty and leave it to its conmon */
+  detach?: boolean;
   detachKeys?: string;
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
@@ -65,7 +67,7 @@ export async function execTty(o: ExecTtyOptions): Promise<number> {
     id: o.containerId, name: o.containerName, runtime: o.runtime, bundle: dir,
     pidFile: join(dir, 'pid'), conmonPidFile: join(dir, 'conmon.pid'), exitDir: dir, persistDir: dir,
     logDriver: 'none', logPath: join(dir, 'log'), stdin: o.interactive, tty: true, exitCommand: [],
-    exec: { processSpec: o.processSpec, attach: true },
+    exec: { processSpec: o.processSpec, attach: !o.detach },
   });
   const child = spawn(bin, args, {
     detached: true,
@@ -83,6 +85,12 @@ export async function execTty(o: ExecTtyOptions): Promise<number> {
   try {
     // first write: conmon may go on (podman moves it to a cgroup here); the second starts the process
     start.write('0');
+    if (o.detach) {
+      const pid = await Promise.race([sync(), spawnFailed]);
+      if (!pid || (pid.data ?? -1) <= 0) throw startError(o.runtime.name, pid?.message ?? (stderr.trim() || 'exec failed'));
+      detached = true;
+      return 0;
+    }
     const ready = await Promise.race([attachReady(), spawnFailed]);
     if (!ready || (ready.data ?? -1) < 0) throw new TspodError('OCI_RUNTIME', `conmon failed: ${ready?.message ?? (stderr.trim() || 'no attach message')}`);
     const fd = connectAttach(dir);

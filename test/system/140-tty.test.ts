@@ -164,7 +164,7 @@ t('exec -it: a pty of its own with the window size; exit status', async () => {
   assert.is(r.code, 0, r.stderr);
 });
 
-t('-t without a terminal around tspod: the container still gets a pty; without -t it gets none', async () => {
+t('-t without a terminal around tspod (run, exec, exec -d): the container still gets a pty; without -t it gets none', async () => {
   const r = await f.tspod(['run', '--rm', '-t', f.image, 'busybox', 'tty']);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout.trim(), '/dev/pts/0');
@@ -176,6 +176,13 @@ t('-t without a terminal around tspod: the container still gets a pty; without -
   const e = await f.tspod(['exec', '-t', name, 'busybox', 'tty']);
   assert.is(e.code, 0, e.stderr);
   assert.match(e.stdout.trim(), /^\/dev\/pts\/\d+$/);
+  const dt = await f.tspod(['exec', '-d', '-t', name, 'sh', '-c', 'busybox tty > /tmp/ttyname.tmp; mv /tmp/ttyname.tmp /tmp/ttyname']);
+  assert.is(dt.code, 0, dt.stderr);
+  const got = await until('exec -dt to write its tty', async () => {
+    const r = await f.tspod(['exec', name, 'cat', '/tmp/ttyname']);
+    return r.code === 0 && r.stdout.trim();
+  });
+  assert.match(got, /^\/dev\/pts\/\d+$/, 'exec -d -t: a pty too');
   assert.is((await f.tspod(['rm', '-f', '-t', '0', name])).code, 0);
 });
 
