@@ -129,6 +129,20 @@ t('--detach-keys: a custom sequence detaches, ctrl-p ctrl-q then goes to the con
   assert.is(r.code, 0, r.stderr);
 });
 
+t('raw while attached: ctrl-c goes to the container\'s foreground process, not to tspod', async () => {
+  const name = uniqueName('tty');
+  const p = pane(name, ['run', '-it', '--rm', '--name', name, f.image, 'sh']);
+  await seen(name, /# $/m);
+  type(name, 'sleep 1000');
+  await until('sleep to run', async () => (await f.tspod(['exec', name, 'ps'])).stdout.includes('sleep 1000'));
+  tmux('send-keys', '-t', name, 'C-c');
+  type(name, 'echo after-$((1+2))');
+  await seen(name, /^after-3\r?$/m);
+  type(name, 'exit');
+  assert.is(await exitCode(p), 0);
+  sameTerminal(p);
+});
+
 t('start -ai: attached to a created TTY container, its exit status', async () => {
   const name = uniqueName('tty');
   const c = await f.tspod(['create', '-it', '--name', name, f.image, 'sh']);
