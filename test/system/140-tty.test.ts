@@ -226,6 +226,15 @@ t('--sig-proxy (default): signals to tspod reach the container', async () => {
   assert.is(t2.code, 8);
 });
 
+t('attach --sig-proxy (default) to a non-TTY container: the signal reaches it', async () => {
+  const name = uniqueName('sig');
+  const d = await f.tspod(['run', '-d', '--name', name, f.image, 'sh', '-c', 'trap "echo got-usr2; exit 9" USR2; while :; do echo ready; sleep 0.2; done']);
+  assert.is(d.code, 0, d.stderr);
+  const r = await signalled(['attach', name], 'SIGUSR2');
+  assert.match(r.stdout, /^(ready\n)+got-usr2\n$/);
+  assert.is(r.code, 9);
+});
+
 t('--sig-proxy=false: the signal stays with tspod, the container goes on', async () => {
   const name = uniqueName('sig');
   // signalled once the start is on record (a tspod killed while it writes that is another matter)
