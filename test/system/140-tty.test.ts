@@ -224,6 +224,13 @@ t('--sig-proxy (default): signals to tspod reach the container', async () => {
   const t2 = await signalled(['run', '--rm', f.image, 'sh', '-c', TRAP], 'SIGTERM');
   assert.is(t2.stdout, 'ready\ngot-term\n');
   assert.is(t2.code, 8);
+  // start --attach proxies too (podman's sigproxy test: SIGINT)
+  const name = uniqueName('sig');
+  const c = await f.tspod(['create', '--name', name, f.image, 'sh', '-c', `trap "echo got-int; exit 7" INT; ${TRAP}`]);
+  assert.is(c.code, 0, c.stderr);
+  const s = await signalled(['start', '--attach', name], 'SIGINT');
+  assert.is(s.stdout, 'ready\ngot-int\n');
+  assert.is(s.code, 7);
 });
 
 t('attach --sig-proxy (default) to a non-TTY container: the signal reaches it', async () => {
