@@ -91,23 +91,32 @@ export async function relay(fd: number, s: AttachStreams): Promise<AttachResult>
   let closed = false;
   const keys = s.detachKeys ?? [];
   if (s.stdin) {
-    let matched = 0;
     // writes go through the threadpool: keep them ordered, and shut down only after the last one
     let pending: Promise<void> = Promise.resolve();
+    const send = (data: Buffer) => {
+      pending = pending.then(() => (closed ? undefined : writeAll(fd, data))).catch(() => { /* container gone */ });
+    };
+    // a started detach sequence is held back, as podman does: the container sees it only if it breaks off
+    let held: number[] = [];
     const onData = (chunk: Buffer) => {
-      if (closed) return;
-      if (keys.length) {
-        for (const b of chunk) {
-          matched = b === keys[matched] ? matched + 1 : b === keys[0] ? 1 : 0;
-          if (matched === keys.length) {
-            detached = true;
-            closed = true;
-            lib().shutdown(fd, 2);
-            return;
-          }
+      if (closed || detached) return;
+      if (!keys.length) return send(chunk);
+      const out: number[] = [];
+      for (const b of chunk) {
+        if (b === keys[held.length]) {
+          held.push(b);
+          if (held.length < keys.length) continue;
+          detached = true;
+          if (out.length) send(Buffer.from(out));
+          pending = pending.then(() => { closed = true; lib().shutdown(fd, 2); });
+          return;
         }
+        out.push(...held);
+        held = [];
+        if (b === keys[0]) held.push(b);
+        else out.push(b);
       }
-      pending = pending.then(() => (closed ? undefined : writeAll(fd, chunk))).catch(() => { /* container gone */ });
+      if (out.length) send(Buffer.from(out));
     };
     s.stdin.on('data', onData);
     s.stdin.on('end', () => {
