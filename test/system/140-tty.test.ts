@@ -98,6 +98,14 @@ t('run -it: a pty of its own, the caller\'s window size, resize, exit status, te
   assert.is(await status(name), '', '--rm removed it');
 });
 
+t('run -it of a command that is not there: 127 and the terminal restored', async () => {
+  const name = uniqueName('tty');
+  const p = pane(name, ['run', '-it', '--rm', '--name', name, f.image, 'no-such-command']);
+  assert.is(await exitCode(p), 127);
+  sameTerminal(p);
+  await seen(name, /not found/);
+});
+
 t('ctrl-p ctrl-q detaches and leaves it running; attach comes back with input and the exit status', async () => {
   const name = uniqueName('tty');
   const p = pane(name, ['run', '-it', '--name', name, f.image, 'sh']);
