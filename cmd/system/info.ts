@@ -189,9 +189,9 @@ export async function goFields(v: Json, typeName = '*define.Info', isMap = false
     const key = isMap ? k : GO_FIELDS[k] ?? k[0].toUpperCase() + k.slice(1);
     out[key] = await goFields(x, 'struct', k === 'registries' && !isMap);
   }
-  if (isMap) return out;
-  const { asStruct } = await import('../../lib/template/index.ts');
-  return asStruct(out, typeName);
+  const { asStruct, withJsonForm } = await import('../../lib/template/index.ts');
+  withJsonForm(out, v); // {{json .Store}} prints podman's keys, not Go's field names
+  return isMap ? out : asStruct(out, typeName);
 }
 
 export function infoCommand(): CommandModule<InfoOptions> {

@@ -104,8 +104,20 @@ function sliceOf(item: unknown, idx: unknown[]): unknown {
 }
 
 /** Values as JSON: Maps become objects, undefined becomes null. */
+const JSON_FORM = Symbol.for('tspod.template.json');
+
+/**
+ * What `{{json .}}` prints for `o` (Go's json tags): templates see Go field names (`.Store.GraphRoot`)
+ * while json prints the tagged keys (`"graphRoot"`). Returns `o`.
+ */
+export function withJsonForm<T extends object>(o: T, json: unknown): T {
+  Object.defineProperty(o, JSON_FORM, { value: json, enumerable: false });
+  return o;
+}
+
 export function toJsonValue(v: unknown): unknown {
   if (v === undefined) return null;
+  if (typeof v === 'object' && v !== null && JSON_FORM in v) return toJsonValue((v as Record<symbol, unknown>)[JSON_FORM]);
   // time.Time marshals as RFC 3339 with the fraction's trailing zeros dropped.
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().replace(/\.?0+Z$/, 'Z');
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toJsonValue(x)]));

@@ -5,7 +5,7 @@ import { BUILTIN_FUNCS, type TemplateFunc } from './funcs.ts';
 import { parseTemplate, type ParsedTemplate } from './parse.ts';
 
 export { asStruct, formatValue, sprintf } from './fmt.ts';
-export { goJson, toJsonValue, truth, FuncError, type TemplateFunc } from './funcs.ts';
+export { goJson, toJsonValue, truth, withJsonForm, FuncError, type TemplateFunc } from './funcs.ts';
 
 export interface TemplateOptions {
   /** Name used in error messages ("template: NAME:1: ..."); podman uses the command name. */

@@ -66,6 +66,8 @@ test('info: image count follows the store; Go templates use Go field names', asy
     `1 ${store} ${process.getuid?.() !== 0}\n`);
   assert.match(tspod(0, 'info', '--format', '{{.Host.OCIRuntime.Name}}/{{.Version.Version}}'), /^(runc|crun)\/\d+\.\d+\.\d+\n$/);
   assert.is(tspod(0, 'info', '--format', '{{index .Registries.search 1}}'), 'quay.io\n');
+  // json inside a template prints podman's keys, as Go's json tags do
+  assert.is(tspod(0, 'info', '--format', '{{json .Store.ImageStore}}'), '{"number":1}\n');
   // the default output is YAML with podman's keys
   const yaml = tspod(0, 'info');
   assert.match(yaml, /^host:\n {2}arch: /);

@@ -2,7 +2,7 @@
 // Go-identical behaviour on literals is checked against podman in podman.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asStruct, compileTemplate, renderTemplate } from '../../../lib/template/index.ts';
+import { asStruct, compileTemplate, renderTemplate, withJsonForm } from '../../../lib/template/index.ts';
 import { TspodError } from '../../../lib/errors.ts';
 
 const data = {
@@ -129,6 +129,11 @@ test('compiled templates are cached and reusable', () => {
   assert.is(compileTemplate('{{.X}}'), a);
   assert.is(a.execute({ X: 1 }), '1');
   assert.is(a.execute({ X: 'two' }), 'two');
+});
+
+test('withJsonForm: fields by Go name, json by the tagged keys', () => {
+  const v = withJsonForm(asStruct({ GraphRoot: '/g', ImageStore: withJsonForm(asStruct({ Number: 2 }), { number: 2 }) }), { graphRoot: '/g', imageStore: { number: 2 } });
+  assert.is(renderTemplate('{{.ImageStore.Number}} {{json .ImageStore}} {{json .}}', v), '2 {"number":2} {"graphRoot":"/g","imageStore":{"number":2}}');
 });
 
 test('extra functions can be supplied', () => {
