@@ -22,9 +22,22 @@ export function cpCommand(): CommandModule<{ src: string; dest: string; archive?
       const { dirname, basename, resolve, join } = await import('node:path');
       // yargs hands a lone "-" over as an empty string
       const src = parseLoc(String(o.src) || '-'), dst = parseLoc(String(o.dest) || '-');
-      if (!!src.container === !!dst.container) throw new TspodError('USAGE', 'copying between containers or between host paths is not supported: exactly one of SRC and DEST must be CONTAINER:PATH');
+      if (!src.container && !dst.container) throw new TspodError('USAGE', 'copying between host paths is not supported: SRC or DEST must be CONTAINER:PATH');
       const inside = (rootfs: string, p: string) => join(rootfs, resolve('/', p));
-      if (src.container) {
+      const intoDir = async (from: string, to: string) => {
+        if (existsSync(to) && statSync(to).isDirectory()) await copyPath(dirname(from), basename(from), to);
+        else await copyPath(dirname(from), basename(from), dirname(to), basename(to));
+      };
+      if (src.container && dst.container) {
+        // container to container, as podman: both root filesystems at once (one lock if it is the same one)
+        const same = engine.store.resolve(src.container) === engine.store.resolve(dst.container);
+        await engine.withRootfs(src.container, async (srcRoot) => {
+          const from = inside(srcRoot, src.path);
+          if (!existsSync(from)) throw new TspodError('NO_SUCH_PATH', `"${src.path}" could not be found on container ${src.container}: no such file or directory`);
+          if (same) return intoDir(from, inside(srcRoot, dst.path));
+          await engine.withRootfs(dst.container!, (dstRoot) => intoDir(from, inside(dstRoot, dst.path)));
+        });
+      } else if (src.container) {
         await engine.withRootfs(src.container, async (rootfs) => {
           const from = inside(rootfs, src.path);
           if (!existsSync(from)) throw new TspodError('NO_SUCH_PATH', `"${src.path}" could not be found on container ${src.container}: no such file or directory`);

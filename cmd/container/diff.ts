@@ -12,10 +12,10 @@ export function diffCommand(): CommandModule<{ container: string; format?: strin
       const c = await engine.inspect(o.container);
       const { upperChanges } = await import('../../lib/containers/files.ts');
       // runc creates mount points for its own mounts; podman leaves those out too
-      const hidden = new Set(['/dev', '/proc', '/sys', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/run/.containerenv', '/run/podman-init']);
+      const hidden = new Set(['/dev', '/proc', '/sys', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/run/.containerenv', '/run/podman-init', '/etc/mtab']);
       let changes = upperChanges(engine.upperDir(c.config.id), c.config.layerDirs).filter((x) => !(hidden.has(x.path) && x.kind !== 'D'));
-      // a directory only there to hold those mount points is no change either
-      changes = changes.filter((x) => !['/etc', '/run'].includes(x.path) || changes.some((y) => y.path.startsWith(x.path + '/')));
+      // a /run only there to hold those mount points is no change either; /etc is (podman adds /etc/mtab: "C /etc")
+      changes = changes.filter((x) => x.path !== '/run' || changes.some((y) => y.path.startsWith(x.path + '/')));
       if (o.format === 'json') {
         const group = (k: string) => changes.filter((x) => x.kind === k).map((x) => x.path);
         io.stdout.write(JSON.stringify({ changed: group('C'), added: group('A'), deleted: group('D') }, null, 4) + '\n');

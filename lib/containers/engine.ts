@@ -2,7 +2,7 @@
 // store.ts, the rootfs in lib/overlay, the runtime in lib/runtime and conmon. State decisions live here;
 // every change of a container's state happens under its lock.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, watch, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, watch, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { TspodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, errorMessage } from '../errors.ts';
 import { storagePaths } from '../config/paths.ts';
@@ -493,6 +493,8 @@ export class ContainerEngine {
       if (!initPath) throw new TspodError('NO_INIT', 'container-init binary not found on the host: install catatonit');
     }
     await this.copyUpVolumes(cfg, rootfs);
+    // podman links /etc/mtab to /proc/mounts when the image has none (mount, df read it)
+    try { if (existsSync(join(rootfs, 'etc'))) symlinkSync('/proc/mounts', join(rootfs, 'etc/mtab')); } catch { /* exists */ }
     for (const m of cfg.mounts) {
       if (m.type !== 'tmpfs') mkdirSync(join(rootfs, m.destination), { recursive: true });
     }

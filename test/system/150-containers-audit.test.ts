@@ -151,14 +151,45 @@ t('ps: oldest first, -n/-l pick the newest, before=/since=, --size adds SIZE (rw
   const sz = await f.tspod(['ps', '-a', '--size', '--filter', `name=${tag}-b`]);
   assert.is(sz.code, 0);
   assert.match(sz.stdout, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\s+SIZE\n/);
-  assert.match(sz.stdout, /\s6B \(virtual [\d.]+[kM]B\)\n$/);
+  assert.match(sz.stdout, /\s18B \(virtual [\d.]+[kM]B\)\n$/);
   const js = JSON.parse((await f.tspod(['ps', '-a', '--size', '--format', 'json', '--filter', `name=${tag}-b`])).stdout);
-  assert.is(js[0].Size.rwSize, 6);
-  assert.ok(js[0].Size.rootFsSize > 6);
+  // 6 bytes written plus the /etc/mtab link (12), as podman counts
+  assert.is(js[0].Size.rwSize, 18);
+  assert.ok(js[0].Size.rootFsSize > 18);
   const ren = await f.tspod(['rename', `${tag}-a`, `${tag}-b`]);
   assert.is(ren.code, 125);
   assert.is(ren.stderr, `Error: renaming container ${ids[0]}: name ${tag}-b already in use, cannot rename container ${ids[0]}: container already exists\n`);
   for (const id of ids) assert.is((await f.tspod(['rm', id])).code, 0);
+});
+
+t('cp from one container to another (running or not), and within one; /etc/mtab links to /proc/mounts', async () => {
+  const a = uniqueName('cpa'), b = uniqueName('cpb');
+  assert.is((await f.tspod(['run', '-d', '--name', a, '--network', 'none', f.image, 'sh', '-c', 'echo from-a > /tmp/note; exec sleep 1000'])).code, 0);
+  assert.is((await f.tspod(['create', '--name', b, '--network', 'none', f.image, 'sh', '-c', 'cat /tmp/got /tmp/dir/note /tmp/again; readlink /etc/mtab'])).code, 0);
+  for (let i = 0; i < 100 && (await f.tspod(['exec', a, 'test', '-f', '/tmp/note'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  const one = await f.tspod(['cp', `${a}:/tmp/note`, `${b}:/tmp/got`]);
+  assert.is(one.code, 0, one.stderr);
+  assert.is((await f.tspod(['exec', a, 'mkdir', '/tmp/dir'])).code, 0);
+  assert.is((await f.tspod(['cp', `${a}:/tmp/note`, `${a}:/tmp/dir/`])).code, 0);
+  assert.is((await f.tspod(['cp', `${a}:/tmp/dir`, `${b}:/tmp/`])).code, 0);
+  assert.is((await f.tspod(['cp', `${b}:/tmp/got`, `${a}:/tmp/again`])).code, 0);
+  assert.is((await f.tspod(['cp', `${a}:/tmp/again`, `${b}:/tmp/again`])).code, 0);
+  const r = await f.tspod(['start', '-a', b]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'from-a\nfrom-a\nfrom-a\n/proc/mounts\n');
+  const missing = await f.tspod(['cp', `${a}:/nonexistent`, `${b}:/tmp/`]);
+  assert.is(missing.code, 125);
+  assert.is(missing.stderr, `Error: "/nonexistent" could not be found on container ${a}: no such file or directory\n`);
+  assert.is((await f.tspod(['rm', '-f', '-t', '0', a, b])).code, 0);
+});
+
+t('diff as podman: the /etc/mtab link and runtime mount points are hidden, /etc itself shows as changed', async () => {
+  const name = uniqueName('diff');
+  assert.is((await f.tspod(['run', '--network', 'none', '--name', name, f.image, 'touch', '/newfile'])).code, 0);
+  const d = await f.tspod(['diff', name]);
+  assert.is(d.code, 0, d.stderr);
+  assert.is(d.stdout, 'C /etc\nA /newfile\n');
+  assert.is((await f.tspod(['rm', name])).code, 0);
 });
 
 test.run();
