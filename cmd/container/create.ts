@@ -27,18 +27,30 @@ export function pullFlagsOf(o: Record<string, any>): string[] {
 
 /** Create, pulling the image first per --pull (always/missing/never/newer) by running `tspod pull`. */
 export async function createWithPull(engine: ContainerEngine, co: CreateOptions, pull: string, quiet: boolean, io: Io, pullFlags: string[] = []): Promise<Container> {
-  if (!['always', 'missing', 'never', 'newer'].includes(pull)) throw new TspodError('USAGE', `invalid pull policy "${pull}"`);
+  if (!['always', 'missing', 'never', 'newer'].includes(pull)) throw new TspodError('USAGE', `unsupported pull policy "${pull}"`);
   const doPull = async () => {
     const { spawn } = await import('node:child_process');
     const cmd = [...engine.selfCommand(), 'pull', ...(quiet ? ['--quiet'] : []), ...pullFlags, co.image];
+    // the pull's progress goes to stderr as it comes; its error becomes ours (one "Error:" line, as podman)
+    let errText = '';
     const code = await new Promise<number>((res) => {
       const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'] });
       child.stdout?.on('data', (d) => io.stderr.write(d));
-      child.stderr!.on('data', (d) => io.stderr.write(d));
+      child.stderr!.on('data', (d: Buffer) => {
+        const lines = (errText + String(d)).split('\n');
+        errText = lines.pop()!;
+        for (const l of lines) {
+          if (l.startsWith('Error: ')) errText = l + '\n' + errText;
+          else io.stderr.write(l + '\n');
+        }
+      });
       child.on('close', (c) => res(c ?? 125));
       child.on('error', () => res(125));
     });
-    if (code !== 0) throw new TspodError('PULL', `pulling image "${co.image}" failed`);
+    if (code !== 0) {
+      const msg = errText.split('\n').find((l) => l.startsWith('Error: '))?.slice(7);
+      throw new TspodError('PULL', msg ?? `pulling image "${co.image}" failed`);
+    }
   };
   if (pull === 'always' || pull === 'newer') await doPull();
   try {

@@ -192,4 +192,16 @@ t('diff as podman: the /etc/mtab link and runtime mount points are hidden, /etc 
   assert.is((await f.tspod(['rm', name])).code, 0);
 });
 
+t('--pull: a failed pull is one podman-style error, exit 125, no container; unknown policy named as podman', async () => {
+  const before = await names();
+  const r = await f.tspod(['run', '--rm', '--pull', 'always', '--tls-verify=false', '127.0.0.1:1/nosuch/img:1', 'true']);
+  assert.is(r.code, 125);
+  assert.is(r.stderr.match(/^Error: /gm)?.length, 1, r.stderr);
+  assert.match(r.stderr, /^Error: .*127\.0\.0\.1:1.*\n$/m);
+  const bad = await f.tspod(['create', '--pull', 'sometimes', f.image, 'true']);
+  assert.is(bad.code, 125);
+  assert.is(bad.stderr, 'Error: unsupported pull policy "sometimes"\n');
+  assert.is(await names(), before);
+});
+
 test.run();
