@@ -76,18 +76,16 @@ export async function runCli(args: string[], io: Io): Promise<number> {
     if (args[0] === '--version' || args[0] === '-v') args = ['version', '--format', 'tspod version {{.Client.Version}}'];
     if (args.length === 0) args = ['--help'];
     const cli = createCli(args, io, (c) => (exitCode = c));
-    let helpShown = false;
-    const out = await new Promise<string>((resolve, reject) => {
-      cli.parseAsync(args, {}, (err, _argv, output) => {
-        if (err) reject(err);
-        else resolve(output);
-      }).catch(reject);
+    // yargs may call the callback more than once (shell completion calls it first with no output,
+    // then with the completions), so collect output until the parse has settled.
+    let out = '';
+    let failure: unknown;
+    await cli.parseAsync(args, {}, (err, _argv, output) => {
+      if (err) failure ??= err;
+      else if (output) out += out ? '\n' + output : output;
     });
-    if (out) {
-      helpShown = true;
-      io.stdout.write(out.endsWith('\n') ? out : out + '\n');
-    }
-    void helpShown;
+    if (failure) throw failure;
+    if (out) io.stdout.write(out.endsWith('\n') ? out : out + '\n');
     return exitCode;
   } catch (err) {
     return reportError(err, io);
