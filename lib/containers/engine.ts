@@ -193,6 +193,12 @@ export class ContainerEngine {
     return join(this.runRoot, 'runtime');
   }
 
+  /** The runtime has a record of id (runc and crun keep <root>/<id>/): a tspod killed between conmon's
+   *  `runtime create` and writing the state leaves one, with a `runc init` waiting, that must go too. */
+  private runtimeKnows(id: string): boolean {
+    return existsSync(join(this.runtimeStateDir(), id));
+  }
+
   /** The argv that runs this tspod again (conmon's exit command). */
   selfCommand(): string[] {
     const script = process.argv[1];
@@ -474,7 +480,7 @@ export class ContainerEngine {
     const runtime = await this.runtime(cfg.runtime || undefined);
     // a missing runtime fails here with its own message, not as conmon's "Runtime path is not valid"
     if (!runtime.path) await runtime.create(cfg.id, '', '');
-    if (c.state.runtimeCreated) {
+    if (c.state.runtimeCreated || this.runtimeKnows(cfg.id)) {
       await runtime.delete(cfg.id, true).catch(() => {});
       c.state.runtimeCreated = false;
     }
@@ -627,7 +633,7 @@ export class ContainerEngine {
       jobs.push(import('../netns/index.ts').then((m) => m.teardownNetwork(net as never)).catch(() => {}));
       c.state.network = undefined;
     }
-    if (c.state.runtimeCreated) {
+    if (c.state.runtimeCreated || this.runtimeKnows(c.config.id)) {
       jobs.push(this.runtime(c.config.runtime || undefined).then((r) => r.delete(c.config.id, true)).catch(() => {}));
       c.state.runtimeCreated = false;
     }

@@ -204,4 +204,42 @@ t('--pull: a failed pull is one podman-style error, exit 125, no container; unkn
   assert.is(await names(), before);
 });
 
+t('a container whose tspod died between runtime create and recording it: rm removes the runtime record and its waiting process', async () => {
+  const runc = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p));
+  if (!runc) return;
+  const { spawnSync } = await import('node:child_process');
+  const { mkdirSync, copyFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const name = uniqueName('half');
+  const c = await f.tspod(['create', '--name', name, f.image, 'true']);
+  assert.is(c.code, 0, c.stderr);
+  const id = c.stdout.trim();
+  // what conmon's `runc create` leaves when tspod is killed before writing the state: a runc record
+  // in tspod's runtime root and a `runc init` waiting for start
+  const bundle = join(f.runroot, `bundle-${name}`);
+  mkdirSync(join(bundle, 'rootfs/bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(bundle, 'rootfs/bin/busybox'));
+  spawnSync(runc, ['spec', '--rootless'], { cwd: bundle });
+  const spec = JSON.parse((await import('node:fs')).readFileSync(join(bundle, 'config.json'), 'utf8'));
+  spec.process.args = ['/bin/busybox', 'sleep', '1000'];
+  spec.process.terminal = false;
+  if (!process.env.TSPOD_TEST_ROOTLESS) {
+    spec.linux.namespaces = spec.linux.namespaces.filter((n: { type: string }) => n.type !== 'user');
+    delete spec.linux.uidMappings; delete spec.linux.gidMappings;
+  }
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  const root = join(f.runroot, 'runtime');
+  const rootless = process.env.TSPOD_TEST_ROOTLESS && !existsSync('/sys/fs/cgroup/cgroup.controllers') ? ['--rootless', 'true'] : [];
+  // stdio must not be a pipe: the waiting `runc init` would hold it open
+  const made = spawnSync(runc, ['--root', root, ...rootless, 'create', '-b', bundle, id], { stdio: 'ignore', timeout: 20_000 });
+  if (made.status !== 0) { console.log('# runc create of the stand-in failed, not checked'); return; }
+  assert.ok(existsSync(join(root, id)));
+  const rm = await f.tspod(['rm', name]);
+  assert.is(rm.code, 0, rm.stderr);
+  assert.not.ok(existsSync(join(root, id)), 'runtime record left behind');
+  const st = spawnSync(runc, ['--root', root, ...rootless, 'state', id], { encoding: 'utf8' });
+  assert.is.not(st.status, 0, 'runc still knows the container');
+  rmSync(bundle, { recursive: true, force: true });
+});
+
 test.run();
