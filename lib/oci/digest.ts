@@ -1,10 +1,13 @@
-import { createHash } from 'node:crypto';
 import { TspodError } from '../errors.ts';
+
+// node:crypto on first use only: loading it costs ~2 ms, and `images`/`ps` never hash.
+let crypto: typeof import('node:crypto') | undefined;
+export const lazyCrypto = (): typeof import('node:crypto') => (crypto ??= process.getBuiltinModule('node:crypto') as typeof import('node:crypto'));
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$/;
 
 export function sha256Digest(data: Buffer | string): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+  return 'sha256:' + lazyCrypto().createHash('sha256').update(data).digest('hex');
 }
 
 export function isDigest(s: string): boolean {

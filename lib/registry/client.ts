@@ -1,4 +1,4 @@
-// A distribution-spec client on undici (docs: distribution/spec, OCI distribution-spec).
+// A distribution-spec client on node:http (http.ts; docs: distribution/spec, OCI distribution-spec).
 // One RegistryClient per registry host. The first request pings /v2/ to learn the scheme (https, or
 // http for an insecure or loopback registry) and the auth challenge; every request then carries the
 // Authorization its scopes need. Bytes are returned as the registry sent them: callers verify
@@ -12,13 +12,14 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { getCredentials } from '../config/auth.ts';
 import type { SystemContext } from '../transports/types.ts';
 import { Authenticator, CATALOG_SCOPE, repositoryScope, type AuthCredentials } from './auth.ts';
 import { parseChallenges, preferredChallenge } from './challenge.ts';
 import { isTemporaryNetworkError, networkReason, RegistryError, responseError } from './errors.ts';
 import { DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_TIMES, withRetry } from './retry.ts';
+import { HttpClient, type Headers, type ResponseBody } from './http.ts';
 
 export { RegistryError } from './errors.ts';
 
@@ -42,8 +43,6 @@ const MAX_REDIRECTS = 5;
 const MAX_RESUMES = 5;
 const USER_AGENT = 'tspod/0.1.0';
 
-type Headers = Record<string, string | string[] | undefined>;
-
 interface SendOptions {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
   /** Path and query below the registry ("/v2/..."), or an absolute URL (upload locations). */
@@ -60,7 +59,7 @@ interface SendOptions {
   pass?: number[];
 }
 
-interface Response { status: number; headers: Headers; body: Dispatcher.ResponseData['body']; url: string }
+interface Response { status: number; headers: Headers; body: ResponseBody; url: string }
 
 const header = (h: Headers, name: string): string | undefined => {
   const v = h[name];
@@ -120,8 +119,7 @@ export class RegistryClient {
   readonly insecure: boolean;
   private readonly ctx: SystemContext;
   private readonly host: string;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly http: HttpClient;
   private readonly auth: Authenticator;
   private base?: string;
   private pinging?: Promise<void>;
@@ -134,24 +132,14 @@ export class RegistryClient {
     // Loopback registries may use http unless --tls-verify=true asks otherwise (docker's rule; a
     // test or first-pull registry on 127.0.0.1 needs no flag).
     this.insecure = Boolean(opts.insecure) || this.ctx.tlsVerify === false || (this.ctx.tlsVerify !== true && isLoopback(this.host));
-    if (opts.dispatcher) {
-      this.dispatcher = opts.dispatcher;
-      this.ownsDispatcher = false;
-    } else {
-      const tls = tlsFiles(opts.registry, this.ctx);
-      this.dispatcher = new Agent({
-        connect: { rejectUnauthorized: !this.insecure, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) },
-        keepAliveTimeout: 2000,
-        connections: 8,
-      });
-      this.ownsDispatcher = true;
-    }
+    const tls = opts.dispatcher ? {} : tlsFiles(opts.registry, this.ctx);
+    this.http = new HttpClient({ rejectUnauthorized: !this.insecure, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) }, opts.dispatcher);
     this.auth = new Authenticator(this.host, (url, init) => this.plainCall(url, init), (repo) => this.credentialsFor(repo), this.ctx.registryToken);
   }
 
   /** Close idle connections (the process can exit right away). */
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    this.http.close();
   }
 
   private credentialsFor(repo: string): AuthCredentials | undefined {
@@ -167,7 +155,7 @@ export class RegistryClient {
   /** A request outside the registry's auth (token realm): same TLS settings, no retries beyond the caller's. */
   private async plainCall(url: string, init: { method: string; headers: Record<string, string>; body?: string }) {
     try {
-      const res = await request(url, { method: init.method as 'GET', headers: { 'user-agent': USER_AGENT, ...init.headers }, body: init.body, dispatcher: this.dispatcher });
+      const res = await this.http.request(url, { method: init.method, headers: { 'user-agent': USER_AGENT, ...init.headers }, body: init.body });
       const body = await readLimited(res.body, 1 << 20);
       return { status: res.statusCode, headers: res.headers as Headers, body };
     } catch (err) {
@@ -195,7 +183,7 @@ export class RegistryClient {
       const url = `${scheme}://${this.host}/v2/`;
       try {
         const res = await withRetry(async () => {
-          const r = await request(url, { method: 'GET', headers: { 'user-agent': USER_AGENT }, dispatcher: this.dispatcher });
+          const r = await this.http.request(url, { method: 'GET', headers: { 'user-agent': USER_AGENT } });
           const body = await readLimited(r.body, MAX_ERROR_BODY);
           if (r.statusCode >= 500 || r.statusCode === 429) throw responseError('GET', url, r.statusCode, r.headers as Headers, body);
           return { status: r.statusCode, headers: r.headers as Headers, body };
@@ -239,9 +227,9 @@ export class RegistryClient {
       // Credentials only ever go to the registry itself, never to a redirect target.
       const authz = sameHost ? await this.auth.header(o.repo ?? '', o.scopes) : undefined;
       if (authz) headers.authorization = authz;
-      let res: Dispatcher.ResponseData;
+      let res: Awaited<ReturnType<HttpClient['request']>>;
       try {
-        res = await request(url, { method, headers, body: o.body, dispatcher: this.dispatcher });
+        res = await this.http.request(url, { method, headers, body: o.body });
       } catch (err) {
         throw new RegistryError({ status: 0, method, url, message: `${method} ${this.registry}: ${networkReason(err)}`, cause: err });
       }

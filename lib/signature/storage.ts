@@ -7,8 +7,6 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
-// Static: this module is itself loaded lazily, and esbuild bundles undici's CommonJS right this way.
-import { request } from 'undici';
 import { TspodError } from '../errors.ts';
 import { OCI_CONFIG, OCI_MANIFEST } from '../oci/media-types.ts';
 import { sha256Digest } from '../oci/digest.ts';
@@ -82,6 +80,8 @@ async function readLookaside(base: string, t: DockerSignatureTarget, manifestDig
         throw new TspodError('SIGNATURE_STORAGE', `reading signature from ${u.href}: ${(e as Error).message}`);
       }
     } else if (u.protocol === 'http:' || u.protocol === 'https:') {
+      // Lazy: undici costs ~70 ms to load and only http lookasides need it.
+      const { request } = await import('undici');
       const res = await request(u.href, { method: 'GET' });
       if (res.statusCode === 404) {
         await res.body.dump();

@@ -13,12 +13,11 @@
 // A layer is extracted once: into a temp dir, then renamed into place; losing that race discards the copy.
 // After kill -9 anywhere: temp names are garbage (cleaned on the next write), and records whose files are
 // missing are ignored, so the store is always usable.
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NotFoundError, TspodError, wrapError } from '../errors.ts';
-import { sha256Digest, digestHex, isDigest } from '../oci/digest.ts';
+import { sha256Digest, digestHex, isDigest, lazyCrypto } from '../oci/digest.ts';
 import type { ImageConfig, Manifest } from '../oci/types.ts';
 import { withLock, tryLock, acquireLock, type HeldLock } from '../lock/index.ts';
 
@@ -72,7 +71,7 @@ export class NoSuchImageError extends NotFoundError {
 }
 
 function tmpName(): string {
-  return `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  return `.tmp-${process.pid}-${lazyCrypto().randomBytes(6).toString('hex')}`;
 }
 
 /** Write a file atomically: temp name in the same directory, then rename. */
@@ -146,13 +145,19 @@ export class Store {
   }
 
   /** Whether an image's files are all present (a record left by a crash may point to missing ones). */
-  private complete(r: ImageRecord): boolean {
+  private complete(r: ImageRecord, layerOk: Map<string, boolean>): boolean {
     if (!existsSync(join(this.graphRoot, 'images', r.id, 'manifest'))) return false;
-    return r.layers.every((l) => existsSync(join(this.layerPath(l), 'layer.json')));
+    return r.layers.every((l) => {
+      let ok = layerOk.get(l);
+      if (ok === undefined) layerOk.set(l, (ok = existsSync(join(this.layerPath(l), 'layer.json'))));
+      return ok;
+    });
   }
 
   async listImages(): Promise<ImageRecord[]> {
-    return this.readRecords().filter((r) => this.complete(r));
+    // Images share base layers: check each layer once.
+    const layerOk = new Map<string, boolean>();
+    return this.readRecords().filter((r) => this.complete(r, layerOk));
   }
 
   /** The image for a name, full or short name, ID, ID prefix or digest reference; undefined if none. */
@@ -218,7 +223,12 @@ export class Store {
    * Record an image: manifest and config files, then the record, under the lock. Names move from any other
    * image to this one (the other image may be left without names: dangling), as podman does.
    */
-  async addImage(opts: { manifest: Buffer; manifestMediaType: string; config: Buffer; names: string[]; signatures?: Buffer[] }): Promise<ImageRecord> {
+  /**
+   * Record an image. `aliasDigests`: other digests the image is known by (a manifest list's digest it
+   * was pulled by); the manifest is kept under those too, as containers/image does for a digested
+   * reference, so NAME@LISTDIGEST finds the image.
+   */
+  async addImage(opts: { manifest: Buffer; manifestMediaType: string; config: Buffer; names: string[]; signatures?: Buffer[]; aliasDigests?: string[] }): Promise<ImageRecord> {
     const manifest = JSON.parse(opts.manifest.toString('utf8')) as Manifest;
     const config = JSON.parse(opts.config.toString('utf8')) as ImageConfig;
     const id = digestHex(sha256Digest(opts.config));
@@ -238,6 +248,8 @@ export class Store {
       writeFileAtomic(join(dir, 'config.json'), opts.config);
       writeFileAtomic(join(dir, `manifest-${digestHex(digest)}`), opts.manifest);
       writeFileAtomic(join(dir, 'manifest'), opts.manifest);
+      const aliases = (opts.aliasDigests ?? []).filter((d) => d !== digest && /^sha256:[a-f0-9]{64}$/.test(d));
+      for (const d of aliases) writeFileAtomic(join(dir, `manifest-${digestHex(d)}`), opts.manifest);
       if (opts.signatures?.length) {
         writeFileAtomic(join(dir, `signatures-${digestHex(digest)}`), JSON.stringify(opts.signatures.map((b) => b.toString('base64'))));
       }
@@ -259,7 +271,7 @@ export class Store {
       // as containers/storage: Digest stays the first manifest's, "manifest" (and its type) is the latest;
       // the stored name moves to the front of the names
       rec.manifestMediaType = opts.manifestMediaType;
-      if (!rec.digests.includes(digest)) rec.digests.push(digest);
+      for (const d of [digest, ...aliases]) if (!rec.digests.includes(d)) rec.digests.push(d);
       setNames(rec, [...names, ...rec.names.filter((x) => !names.includes(x))]);
       this.writeRecords(records);
       return { ...rec };

@@ -1,0 +1,71 @@
+// HTTP for the registry client on node:http/https: loading undici costs ~70 ms of start-up per
+// process (a 1 MB bundle compiled without a code cache), more than a whole registry -> registry copy
+// otherwise needs. The shape is the subset of undici's request() the client uses; a test dispatcher
+// (undici MockAgent) still goes through undici, imported only then.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+
+export type Headers = Record<string, string | string[] | undefined>;
+export type ResponseBody = Readable & { dump(): Promise<void> };
+export interface HttpResponse { statusCode: number; headers: Headers; body: ResponseBody }
+export interface HttpInit { method: string; headers: Record<string, string>; body?: Buffer | Readable | string }
+export interface TlsOptions { rejectUnauthorized: boolean; ca?: string[]; cert?: string; key?: string }
+
+export class HttpClient {
+  private http?: HttpAgent;
+  private https?: HttpsAgent;
+
+  constructor(private readonly tls: TlsOptions, private readonly dispatcher?: Dispatcher) {}
+
+  async request(url: string, init: HttpInit): Promise<HttpResponse> {
+    if (this.dispatcher) {
+      const { request } = await import('undici');
+      const r = await request(url, { method: init.method as 'GET', headers: init.headers, body: init.body, dispatcher: this.dispatcher });
+      return { statusCode: r.statusCode, headers: r.headers as Headers, body: r.body as unknown as ResponseBody };
+    }
+    const u = new URL(url);
+    const secure = u.protocol === 'https:';
+    const agent = secure
+      ? (this.https ??= new HttpsAgent({ keepAlive: true, maxSockets: 8, ...this.tls }))
+      : (this.http ??= new HttpAgent({ keepAlive: true, maxSockets: 8 }));
+    const headers: Record<string, string> = { ...init.headers };
+    const body = init.body;
+    if ((typeof body === 'string' || Buffer.isBuffer(body)) && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const req = (secure ? httpsRequest : httpRequest)(u, { method: init.method, headers, agent }, (res: IncomingMessage) => {
+        const h: Headers = { ...res.headers };
+        // Several challenges arrive as several headers; node would join them with ", ".
+        const wa = res.headersDistinct['www-authenticate'];
+        if (wa && wa.length > 1) h['www-authenticate'] = wa;
+        const b = res as unknown as ResponseBody;
+        b.dump = async () => {
+          // Even a complete response (HEAD) holds its socket until read to the end.
+          res.resume();
+          if (!res.readableEnded && !res.destroyed) await finished(res).catch(() => {});
+        };
+        resolve({ statusCode: res.statusCode ?? 0, headers: h, body: b });
+      });
+      req.on('error', reject);
+      if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
+      else if (body.destroyed) {
+        // It failed before the request was sent (a digest mismatch found while the upload was being started).
+        req.destroy(body.errored ?? new Error('request body closed before it was sent'));
+      } else {
+        body.on('error', (err) => req.destroy(err));
+        body.on('close', () => {
+          if (!body.readableEnded) req.destroy(body.errored ?? new Error('request body closed early'));
+        });
+        body.pipe(req);
+      }
+    });
+  }
+
+  /** Drop every connection (the process can exit right away). */
+  close(): void {
+    this.http?.destroy();
+    this.https?.destroy();
+  }
+}
