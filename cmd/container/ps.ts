@@ -121,7 +121,7 @@ export async function printPs(list: Container[], o: PsOptions, io: Io, size?: Ma
       r.Command = c.config.command.join(' ');
       r.Ports = portsText(c);
       r.Label = (k: string) => c.config.labels[k] ?? '';
-      r.Labels = Object.entries(c.config.labels).map(([k, v]) => `${k}=${v}`).join(',');
+      r.Labels = c.config.labels; // a Go map: podman prints map[k:v]
       r.Size = sizeText(c);
       return renderTemplate(fmt, r).replace(/\n$/, '');
     });

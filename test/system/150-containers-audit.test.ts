@@ -144,6 +144,8 @@ t('ps: oldest first, -n/-l pick the newest, before=/since=, --size adds SIZE (rw
   }
   const ps = (args: string[]) => f.tspod(['ps', '-a', '--filter', `label=ord=${tag}`, '--format', '{{.Names}}', ...args]);
   assert.is((await ps([])).stdout, `${tag}-a\n${tag}-b\n${tag}-c\n`);
+  const labels = await f.tspod(['ps', '-a', '--filter', `name=${tag}-a`, '--format', '{{.Labels}}']);
+  assert.match(labels.stdout, new RegExp(`^map\\[ord:${tag} tspod.fixture:busybox\\]\n$`));
   assert.is((await ps(['-n', '2'])).stdout, `${tag}-b\n${tag}-c\n`);
   assert.is((await ps(['--filter', `before=${tag}-c`])).stdout, `${tag}-a\n${tag}-b\n`);
   assert.is((await ps(['--filter', `since=${tag}-a`])).stdout, `${tag}-b\n${tag}-c\n`);
