@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { buildImage, buildLayer, writeOciLayout } from '../helpers/images.ts';
+import { buildImage, buildLayer, readFixtures, writeOciLayout } from '../helpers/images.ts';
+import { fixtureEnv } from '../helpers/global-setup.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const TSPOD = existsSync(join(root, 'bin/tspod')) ? [join(root, 'bin/tspod')] : [process.execPath, join(root, 'dist/tspod.js')];
@@ -60,6 +61,20 @@ test('tspod --root R skopeo copy ... containers-storage:NAME stores into R', asy
   tspod('skopeo', 'copy', '-q', `oci:${layout}:latest`, `containers-storage:localhost/rootflag-${sfx}:1`);
   assert.is(tspod('images', '--format', '{{.Repository}}:{{.Tag}}', `rootflag-${sfx}`), `localhost/rootflag-${sfx}:1\n`);
   assert.match(tspod('skopeo', 'inspect', `containers-storage:localhost/rootflag-${sfx}:1`), /"Layers"/);
+});
+
+test('pulled by a manifest list digest: NAME@LISTDIGEST finds the image afterwards', async () => {
+  const { registry } = await fixtureEnv();
+  const list = readFixtures().find((f) => f.name === 'multiarch' && f.tag === 'latest')!;
+  const ref = `${registry}/multiarch@${list.digest}`;
+  const run = (expect: number, ...args: string[]) => spawnSync(TSPOD[0], [...TSPOD.slice(1), '--root', store, '--runroot', join(work, 'run'), ...args], { encoding: 'utf8' }).status === expect;
+  assert.ok(run(1, 'image', 'exists', ref), 'not there before the pull');
+  tspod('pull', '-q', '--tls-verify=false', '--arch', 'arm64', ref);
+  assert.ok(run(0, 'image', 'exists', ref), 'image exists NAME@LISTDIGEST after pulling it');
+  assert.ok(tspod('image', 'inspect', '--format', '{{json .RepoDigests}}', ref).includes(ref));
+  tspod('skopeo', 'copy', '-q', `containers-storage:${ref}`, `dir:${join(work, 'fromlist')}`);
+  tspod('rmi', ref);
+  assert.ok(run(1, 'image', 'exists', ref));
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));

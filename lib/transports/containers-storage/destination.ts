@@ -84,8 +84,11 @@ export class StorageImageDestination implements ImageDestination {
     if (!cfgPath) throw new TspodError('INTERNAL', `containers-storage: config ${m.config?.digest} was not stored`);
     const config = readFileSync(cfgPath);
     const named = this.reference.named;
+    // NAME@DIGEST where DIGEST is not this manifest's (the list it was chosen from): known by it too
+    const refDigest = named?.includes('@') ? named.slice(named.indexOf('@') + 1) : undefined;
     this.committed = await this.store.addImage({
       manifest: this.manifest.bytes, manifestMediaType: mediaType, config, names: named ? [named] : [], signatures: this.signatures,
+      aliasDigests: refDigest ? [refDigest] : [],
     });
   }
 
