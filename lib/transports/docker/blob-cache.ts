@@ -27,15 +27,22 @@ async function load(path: string): Promise<CacheData> {
   }
 }
 
+let known: { path: string; data: Promise<CacheData> } | undefined;
+
 /** Repositories ("host/repo") that are known to hold `digest`. */
+
 export async function knownLocations(digest: string): Promise<string[]> {
-  return (await load(blobCachePath()))[digest] ?? [];
+  // One read per process: a copy asks for every blob of the image.
+  const path = blobCachePath();
+  if (known?.path !== path) known = { path, data: load(path) };
+  return (await known.data)[digest] ?? [];
 }
 
 /** Record that `digest` exists in host/repo. Best effort: errors are ignored. */
 export async function recordLocations(entries: { digest: string; location: string }[]): Promise<void> {
   if (entries.length === 0) return;
   const path = blobCachePath();
+  known = undefined;
   try {
     await mkdir(join(path, '..'), { recursive: true });
     // No lock: a concurrent writer may drop the other's new entries, which only costs a later upload;

@@ -47,21 +47,30 @@ export class DockerImageDestination implements ImageDestination {
   }
 
   async tryReusingBlob(desc: Descriptor): Promise<Descriptor | undefined> {
+    const prefix = `${this.ep.host}/`;
+    const others = (await knownLocations(desc.digest)).reverse().filter((loc) => loc.startsWith(prefix) && loc !== this.location);
+    const mount = async (loc: string): Promise<boolean> => {
+      try {
+        return await this.client.mountBlob(this.ep.repo, desc.digest, loc.slice(prefix.length));
+      } catch {
+        return false; // a failed mount is not an error: upload instead
+      }
+    };
+    // Known elsewhere on this registry: mount right away (the registry answers 201 as well when this
+    // repository has the blob already), one round trip instead of a HEAD and then the mount.
+    if (others.length && (await mount(others[0]))) {
+      this.seen.push({ digest: desc.digest, location: this.location });
+      return desc;
+    }
     const size = await this.client.blobExists(this.ep.repo, desc.digest);
     if (size !== undefined) {
       this.seen.push({ digest: desc.digest, location: this.location });
       return { ...desc, size };
     }
-    const prefix = `${this.ep.host}/`;
-    for (const loc of (await knownLocations(desc.digest)).reverse()) {
-      if (!loc.startsWith(prefix) || loc === this.location) continue;
-      try {
-        if (await this.client.mountBlob(this.ep.repo, desc.digest, loc.slice(prefix.length))) {
-          this.seen.push({ digest: desc.digest, location: this.location });
-          return desc;
-        }
-      } catch {
-        // a failed mount is not an error: upload instead
+    for (const loc of others.slice(1)) {
+      if (await mount(loc)) {
+        this.seen.push({ digest: desc.digest, location: this.location });
+        return desc;
       }
     }
     return undefined;
