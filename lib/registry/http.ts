@@ -49,6 +49,10 @@ export class HttpClient {
         resolve({ statusCode: res.statusCode ?? 0, headers: h, body: b });
       });
       req.on('error', reject);
+      // A registry that accepts the connection and never answers must not hang a pull forever: give up
+      // after a silence of REGISTRY_TIMEOUT_MS on the socket (an ETIMEDOUT, retried like any other
+      // temporary network error, and reported as "i/o timeout").
+      req.setTimeout(registryTimeoutMs(), () => req.destroy(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })));
       if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
       else if (body.destroyed) {
         // It failed before the request was sent (a digest mismatch found while the upload was being started).
@@ -68,4 +72,10 @@ export class HttpClient {
     this.http?.destroy();
     this.https?.destroy();
   }
+}
+
+/** Socket silence after which a registry request fails; TSPOD_REGISTRY_TIMEOUT (seconds) overrides 60 s. */
+function registryTimeoutMs(): number {
+  const s = Number(process.env.TSPOD_REGISTRY_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 60_000;
 }

@@ -133,6 +133,22 @@ test('unreachable registry: connection refused', async () => {
   });
 });
 
+test('unreachable registry: a server that accepts and never answers times out', async () => {
+  const { createServer } = await import('node:net');
+  const silent = createServer(() => {}); // the kernel completes the handshake even while spawnSync blocks us
+  await new Promise<void>((res) => silent.listen(0, '127.0.0.1', res));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    unchanged(() => {
+      const line = errorLine(tspod(125, ['pull', '--retry', '0', '--tls-verify=false', `127.0.0.1:${port}/img-${sfx}`], { TSPOD_REGISTRY_TIMEOUT: '1' }));
+      assert.ok(line.includes(`127.0.0.1:${port}/img-${sfx}`), line);
+      assert.match(line, /i\/o timeout/);
+    });
+  } finally {
+    silent.close();
+  }
+});
+
 test('401 without credentials: hint to tspod login', () => {
   unchanged(() => {
     const r = tspod(125, ['pull', '--tls-verify=false', `${fx.basic}/busybox-${sfx}:latest`]);
