@@ -23,12 +23,15 @@ export class DigestingStream extends Transform {
   private n = 0;
   private digest?: string;
   private failure?: Error;
+  /** Called with each chunk's length (progress display); no 'data' listener, so no flowing-mode change. */
+  onChunk?: (bytes: number) => void;
   constructor(private readonly expected?: { digest?: string; size?: number }, private readonly offset = 0) {
     super({ highWaterMark: 1 << 20 });
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
     this.hash.update(chunk);
     this.n += chunk.length;
+    this.onChunk?.(chunk.length);
     cb(null, chunk);
   }
   override _flush(cb: (err?: Error | null) => void): void {

@@ -3,6 +3,7 @@
 // config and layers (3 at a time) as streams from source to destination, verify every blob in ONE
 // place (DigestingStream, which errors at the end on a mismatch so the destination discards it),
 // write the manifest and signatures, and commit only when everything verified.
+import { TtyProgress } from './progress.ts';
 import { Readable } from 'node:stream';
 import { TspodError } from '../errors.ts';
 import { sha256Digest } from '../oci/digest.ts';
@@ -58,6 +59,7 @@ type Plan = { from: MT.Compression; to: MT.Compression; change: boolean; known: 
 
 class Copier {
   private readonly report: (line: string) => void;
+  private readonly tty?: TtyProgress;
   constructor(
     private readonly srcRef: ImageReference,
     private readonly destRef: ImageReference,
@@ -65,8 +67,9 @@ class Copier {
     private readonly dest: ImageDestination,
     private readonly opts: CopyOptions,
   ) {
-    const w = opts.reportWriter;
-    this.report = (line) => void w?.write(line + '\n');
+    const w = opts.reportWriter as (NodeJS.WritableStream & { isTTY?: boolean }) | undefined;
+    this.tty = w?.isTTY ? new TtyProgress(w) : undefined;
+    this.report = this.tty ? (line) => this.tty!.log(line) : (line) => void w?.write(line + '\n');
   }
 
   private retry<T>(fn: () => Promise<T>): Promise<T> {
@@ -237,7 +240,14 @@ class Copier {
 
   /** Copy one blob: reuse when possible, else stream source -> verify -> (recompress) -> destination. */
   private async copyBlob(desc: Descriptor, planned: Plan, popts: PutBlobOptions, target: string): Promise<Descriptor> {
-    if (!popts.isConfig) this.report(`Copying blob ${desc.digest}`);
+    const bar = popts.isConfig ? undefined : this.tty?.blob(desc.digest, desc.size);
+    if (!popts.isConfig && !bar) this.report(`Copying blob ${desc.digest}`);
+    const result = await this.copyBlobData(desc, planned, popts, target, bar);
+    if (bar) this.tty!.finish(bar, bar.done === 0 ? 'skipped: already exists' : 'done');
+    return result;
+  }
+
+  private async copyBlobData(desc: Descriptor, planned: Plan, popts: PutBlobOptions, target: string, bar?: ReturnType<TtyProgress['blob']>): Promise<Descriptor> {
     const plan = planned;
     const mediaType = plan.known ? layerMediaType(target, plan.to, desc.mediaType) : desc.mediaType;
     const finish = (d: { digest: string; size: number }): Descriptor => {
@@ -261,6 +271,10 @@ class Copier {
         plan = { ...plan, from: actual, change: actual !== plan.to };
       }
       const verify = new DigestingStream({ digest: desc.digest, size: desc.size });
+      if (bar) {
+        bar.done = 0; // a retry starts over
+        verify.onChunk = (n) => this.tty!.update(bar, n);
+      }
       const chain: NodeJS.ReadWriteStream[] = [verify];
       let measure: DigestingStream | undefined;
       if (plan.change) {
