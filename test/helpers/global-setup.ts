@@ -69,10 +69,16 @@ export async function pushFixtures(ociDir: string, host: string, creds?: { usern
     if (f.index) args.push('--all');
     if (creds) args.push('--dest-creds', `${creds.username}:${creds.password}`);
     args.push(f.source, `docker://${host}/${f.name}:${f.tag}`);
-    try {
-      await execFileAsync('skopeo', args);
-    } catch (e) {
-      throw new Error(`pushing fixture ${f.name}:${f.tag} to ${host}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
+    // docker-registry's filesystem driver sometimes answers 500 when two pushes upload the same blob
+    // at once (busybox layers are shared by several fixtures): a push is idempotent, so try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await execFileAsync('skopeo', args);
+        break;
+      } catch (e) {
+        if (attempt < 4) { await new Promise((res) => setTimeout(res, 200 * attempt)); continue; }
+        throw new Error(`pushing fixture ${f.name}:${f.tag} to ${host}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
+      }
     }
   }));
   return list;
