@@ -96,6 +96,7 @@ class Copier {
         throw new TspodError('NO_MATCHING_PLATFORM', `choosing an image from manifest list ${this.srcName()}: no image found in manifest list for architecture ${arch}, variant "${want.variant ?? ''}", OS ${want.os ?? 'linux'}`);
       }
       const inst = await this.getInstance(chosen.digest);
+      this.dest.noteTopLevelManifest?.(sha256Digest(top.bytes));
       this.report('Getting image source signatures');
       return this.copySingle(inst, chosen.digest, false);
     }

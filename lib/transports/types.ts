@@ -113,6 +113,12 @@ export interface ImageDestination {
   /** Write the manifest (instanceDigest: one instance of a list written with --all). */
   putManifest(bytes: Buffer, mediaType: string, instanceDigest?: string): Promise<void>;
   putSignatures(signatures: Buffer[], instanceDigest?: string): Promise<void>;
+  /**
+   * Optional: the image being written was chosen from this manifest list (by digest), so the
+   * destination may record that the image is known by the list's digest too (containers/image's
+   * "unparsed toplevel" at commit).
+   */
+  noteTopLevelManifest?(digest: string): void;
   /** Make everything written visible. Before this, nothing is. */
   commit(): Promise<void>;
   close(): Promise<void>;

@@ -77,5 +77,16 @@ test('pulled by a manifest list digest: NAME@LISTDIGEST finds the image afterwar
   assert.ok(run(1, 'image', 'exists', ref));
 });
 
+test('pulled by tag from a manifest list: known by the list digest too, as podman records it', async () => {
+  const { registry } = await fixtureEnv();
+  const list = readFixtures().find((f) => f.name === 'multiarch' && f.tag === 'latest')!;
+  const byDigest = `${registry}/multiarch@${list.digest}`;
+  const run = (expect: number, ...args: string[]) => spawnSync(TSPOD[0], [...TSPOD.slice(1), '--root', store, '--runroot', join(work, 'run'), ...args], { encoding: 'utf8' }).status === expect;
+  tspod('pull', '-q', '--tls-verify=false', '--arch', 'arm64', `${registry}/multiarch:latest`);
+  assert.ok(run(0, 'image', 'exists', byDigest), 'image exists NAME@LISTDIGEST after pulling NAME:latest');
+  assert.ok(tspod('image', 'inspect', '--format', '{{json .RepoDigests}}', `${registry}/multiarch:latest`).includes(byDigest));
+  tspod('rmi', `${registry}/multiarch:latest`);
+});
+
 test.after(() => rmSync(work, { recursive: true, force: true }));
 test.run();

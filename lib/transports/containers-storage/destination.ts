@@ -15,6 +15,7 @@ import type { StorageReference } from './transport.ts';
 export class StorageImageDestination implements ImageDestination {
   private manifest: { bytes: Buffer; mediaType: string } | undefined;
   private signatures: Buffer[] = [];
+  private topLevelDigest?: string;
   /** The record written by commit(). */
   committed: ImageRecord | undefined;
 
@@ -76,6 +77,10 @@ export class StorageImageDestination implements ImageDestination {
     this.signatures = signatures;
   }
 
+  noteTopLevelManifest(digest: string): void {
+    this.topLevelDigest = digest;
+  }
+
   async commit(): Promise<void> {
     if (!this.manifest) throw new TspodError('INTERNAL', 'containers-storage: commit without a manifest');
     const m = JSON.parse(this.manifest.bytes.toString('utf8')) as Manifest;
@@ -88,7 +93,7 @@ export class StorageImageDestination implements ImageDestination {
     const refDigest = named?.includes('@') ? named.slice(named.indexOf('@') + 1) : undefined;
     this.committed = await this.store.addImage({
       manifest: this.manifest.bytes, manifestMediaType: mediaType, config, names: named ? [named] : [], signatures: this.signatures,
-      aliasDigests: refDigest ? [refDigest] : [],
+      aliasDigests: [...(refDigest ? [refDigest] : []), ...(this.topLevelDigest ? [this.topLevelDigest] : [])],
     });
   }
 
