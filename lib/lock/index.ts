@@ -18,13 +18,7 @@ export interface HeldLock {
 
 /** Take the lock on path (created if missing). Waits on a worker thread, never blocking the event loop. */
 export async function acquireLock(path: string, opts: LockOptions = {}): Promise<HeldLock> {
-  let fd: number;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    fd = openSync(path, 'a', 0o600);
-  } catch (err) {
-    throw wrapError(`opening lock file \`${path}\``, err);
-  }
+  const fd = openLockFile(path);
   const op = opts.shared ? LOCK_SH : LOCK_EX;
   try {
     // The fast path costs one syscall; only a contended lock goes to the threadpool.
@@ -33,18 +27,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
     closeSync(fd);
     throw wrapError(`locking \`${path}\``, err);
   }
-  let held = true;
-  return {
-    release() {
-      if (!held) return;
-      held = false;
-      try {
-        tryFlock(fd, LOCK_UN);
-      } finally {
-        closeSync(fd);
-      }
-    },
-  };
+  return heldLock(fd);
 }
 
 /** Run fn while holding the lock on path. Not re-entrant: do not take the same lock again inside fn. */
@@ -59,17 +42,25 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T, opts: 
 
 /** Take the lock only if nobody holds it; undefined otherwise. */
 export function tryLock(path: string, opts: LockOptions = {}): HeldLock | undefined {
-  let fd: number;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    fd = openSync(path, 'a', 0o600);
-  } catch (err) {
-    throw wrapError(`opening lock file \`${path}\``, err);
-  }
+  const fd = openLockFile(path);
   if (!tryFlock(fd, opts.shared ? LOCK_SH : LOCK_EX)) {
     closeSync(fd);
     return undefined;
   }
+  return heldLock(fd);
+}
+
+function openLockFile(path: string): number {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, 'a', 0o600);
+  } catch (err) {
+    throw wrapError(`opening lock file \`${path}\``, err);
+  }
+}
+
+/** The handle for a taken lock on fd; release() unlocks and closes once. */
+function heldLock(fd: number): HeldLock {
   let held = true;
   return {
     release() {
