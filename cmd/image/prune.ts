@@ -1,7 +1,8 @@
 // tspod image prune (podman-image-prune(1)): remove dangling images (-a: every image no container uses).
 import type { CommandModule } from '../types.ts';
 import { TspodError } from '../../lib/errors.ts';
-import { confirm, openImageStore } from './shared.ts';
+import { confirm } from '../shared/confirm.ts';
+import { openImageStore } from './shared.ts';
 
 interface PruneOptions { all?: boolean; force?: boolean; filter?: string | string[]; external?: boolean }
 

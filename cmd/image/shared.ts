@@ -86,18 +86,6 @@ export async function renderList(
   return out;
 }
 
-/** Read a y/N answer from stdin (podman's prompts). */
-export async function confirm(io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream }, question: string): Promise<boolean> {
-  io.stdout.write(question);
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: io.stdin, terminal: false });
-  try {
-    for await (const line of rl) return /^y(es)?$/i.test(line.trim());
-    return false;
-  } finally {
-    rl.close();
-  }
-}
 
 /** podman's NormalizeName for tag/untag: short names go to localhost/, ":latest" when no tag. */
 export async function normalizeTarget(name: string): Promise<string> {

@@ -1,6 +1,7 @@
 // tspod network prune (podman-network-prune(1)): remove networks no container uses (never the default).
 import type { CommandModule } from '../types.ts';
-import { confirm, graphRootOf } from '../volume/shared.ts';
+import { confirm } from '../shared/confirm.ts';
+import { graphRootOf } from '../volume/shared.ts';
 import { defaultNetworkName, filterNetworks, networkUsers } from './shared.ts';
 
 interface PruneOptions { filter?: string[]; force?: boolean }

@@ -1,6 +1,7 @@
 // tspod volume prune (podman-volume-prune(1)): remove every volume no container uses.
 import type { CommandModule } from '../types.ts';
-import { confirm, graphRootOf } from './shared.ts';
+import { confirm } from '../shared/confirm.ts';
+import { graphRootOf } from './shared.ts';
 
 interface PruneOptions { filter?: string[]; force?: boolean }
 

@@ -21,17 +21,6 @@ export function keyValues(list: string[] | undefined, what: string): Record<stri
   return out;
 }
 
-export async function confirm(io: Io, question: string): Promise<boolean> {
-  io.stdout.write(question);
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: io.stdin, terminal: false });
-  try {
-    for await (const line of rl) return /^y(es)?$/i.test(line.trim());
-    return false;
-  } finally {
-    rl.close();
-  }
-}
 
 /** podman prints inspect results with json.MarshalIndent(v, "", "     "). */
 export function inspectJson(v: unknown): string {
