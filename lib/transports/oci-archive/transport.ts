@@ -1,28 +1,11 @@
 // oci-archive:PATH[:REF] — a tar of an OCI layout. Read in place (tar index, no extraction);
 // written as a layout in a temp directory and tarred to PATH (temp name + rename) in commit().
-import { resolve } from 'node:path';
 import { TspodError } from '../../errors.ts';
 import type { ImageDestination, ImageReference, ImageSource, ImageTransport, SystemContext } from '../types.ts';
-import { pathNamespaces, splitPathAndImage, validateRefName } from '../oci-layout/transport.ts';
+import { OciPathReference, splitPathAndImage, validatePathScope, validateRefName } from '../oci-layout/transport.ts';
 
-export class OciArchiveReference implements ImageReference {
+export class OciArchiveReference extends OciPathReference {
   readonly transport = ociArchiveTransport;
-  readonly resolvedPath: string;
-  constructor(readonly path: string, readonly image: string) {
-    this.resolvedPath = resolve(path);
-  }
-  stringWithinTransport(): string {
-    return this.image ? `${this.path}:${this.image}` : this.path;
-  }
-  dockerReference(): string | undefined {
-    return undefined;
-  }
-  policyConfigurationIdentity(): string {
-    return this.image ? `${this.resolvedPath}:${this.image}` : this.resolvedPath;
-  }
-  policyConfigurationNamespaces(): string[] {
-    return [...(this.image ? [this.resolvedPath] : []), ...pathNamespaces(this.resolvedPath)];
-  }
   async newImageSource(ctx: SystemContext): Promise<ImageSource> {
     const { openOciArchiveSource } = await import('./archive.ts');
     return openOciArchiveSource(this, ctx);
@@ -44,7 +27,5 @@ export const ociArchiveTransport: ImageTransport = {
     validateRefName('oci-archive', image);
     return new OciArchiveReference(path, image);
   },
-  validatePolicyScope(scope: string): void {
-    if (!scope.startsWith('/')) throw new TspodError('INVALID_POLICY', `invalid scope "${scope}": must be an absolute path`);
-  },
+  validatePolicyScope: validatePathScope,
 };

@@ -30,8 +30,9 @@ export function pathNamespaces(p: string): string[] {
   return out;
 }
 
-export class OciLayoutReference implements ImageReference {
-  readonly transport = ociLayoutTransport;
+/** PATH[:IMAGE] references of the OCI layout and OCI archive transports: naming and policy identity. */
+export abstract class OciPathReference implements ImageReference {
+  abstract readonly transport: ImageTransport;
   readonly resolvedPath: string;
   constructor(readonly path: string, readonly image: string) {
     this.resolvedPath = resolve(path);
@@ -48,6 +49,18 @@ export class OciLayoutReference implements ImageReference {
   policyConfigurationNamespaces(): string[] {
     return [...(this.image ? [this.resolvedPath] : []), ...pathNamespaces(this.resolvedPath)];
   }
+  abstract newImageSource(ctx: SystemContext): Promise<ImageSource>;
+  abstract newImageDestination(ctx: SystemContext): Promise<ImageDestination>;
+  abstract deleteImage(ctx: SystemContext): Promise<void>;
+}
+
+/** Policy scopes of path transports are absolute paths. */
+export function validatePathScope(scope: string): void {
+  if (!scope.startsWith('/')) throw new TspodError('INVALID_POLICY', `invalid scope "${scope}": must be an absolute path`);
+}
+
+export class OciLayoutReference extends OciPathReference {
+  readonly transport = ociLayoutTransport;
   async newImageSource(_ctx: SystemContext): Promise<ImageSource> {
     const { OciLayoutSource, dirLayoutReader } = await import('./source.ts');
     return OciLayoutSource.open(this, dirLayoutReader(this.resolvedPath), this.image);
@@ -70,7 +83,5 @@ export const ociLayoutTransport: ImageTransport = {
     validateRefName('oci', image);
     return new OciLayoutReference(path, image);
   },
-  validatePolicyScope(scope: string): void {
-    if (!scope.startsWith('/')) throw new TspodError('INVALID_POLICY', `invalid scope "${scope}": must be an absolute path`);
-  },
+  validatePolicyScope: validatePathScope,
 };
