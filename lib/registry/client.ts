@@ -78,8 +78,22 @@ function apiHost(registry: string): string {
   return registry === 'docker.io' ? 'registry-1.docker.io' : registry;
 }
 
+/** NODE_EXTRA_CA_CERTS, which the launcher moves aside so that node does not parse it at every
+ *  start (native/README.md); read here, once, only when a TLS connection is made. */
+let extraRoots: string[] | undefined;
+function envRoots(): string[] {
+  if (extraRoots) return extraRoots;
+  const file = process.env._TSPOD_EXTRA_CA_CERTS;
+  extraRoots = [];
+  if (file) {
+    try { extraRoots = [readFileSync(file, 'utf8')]; } catch { /* node itself only warns about a missing file */ }
+  }
+  return extraRoots;
+}
+
 /** CA certificates and client certificate from certs.d (containers-certs.d(5)). */
 function tlsFiles(host: string, ctx: SystemContext): { ca?: string[]; cert?: string; key?: string } {
+  const roots = envRoots();
   const dirs = ctx.certDir ? [ctx.certDir] : [
     ...(process.env.HOME && process.getuid?.() !== 0 ? [join(process.env.HOME, '.config/containers/certs.d', host)] : []),
     join('/etc/containers/certs.d', host),
@@ -92,12 +106,12 @@ function tlsFiles(host: string, ctx: SystemContext): { ca?: string[]; cert?: str
     const cert = files.find((f) => f.endsWith('.cert'));
     const key = cert && files.find((f) => f === cert.replace(/\.cert$/, '.key'));
     return {
-      ca: extra.length ? [...rootCertificates, ...extra] : undefined,
+      ca: extra.length || roots.length ? [...rootCertificates, ...roots, ...extra] : undefined,
       cert: cert && key ? readFileSync(join(dir, cert), 'utf8') : undefined,
       key: cert && key ? readFileSync(join(dir, key), 'utf8') : undefined,
     };
   }
-  return {};
+  return roots.length ? { ca: [...rootCertificates, ...roots] } : {};
 }
 
 async function readLimited(body: Readable, limit: number): Promise<Buffer> {

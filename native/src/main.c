@@ -165,6 +165,14 @@ main (int argc, char **argv)
     }
 
   setenv ("_TSPOD_SELF", exe, 1);
+  /* node reads NODE_EXTRA_CA_CERTS eagerly at start-up (~40 ms for a system bundle) even for
+     commands that never open a TLS connection; lib/registry reads it when it builds a TLS context */
+  const char *extra_ca = getenv ("NODE_EXTRA_CA_CERTS");
+  if (extra_ca && *extra_ca)
+    {
+      setenv ("_TSPOD_EXTRA_CA_CERTS", extra_ca, 1);
+      unsetenv ("NODE_EXTRA_CA_CERTS");
+    }
   nargv = calloc ((size_t) argc + 2, sizeof (char *));
   if (nargv == NULL)
     abort ();
