@@ -4,6 +4,7 @@
 // (undici MockAgent) still goes through undici, imported only then.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -13,6 +14,20 @@ export type ResponseBody = Readable & { dump(): Promise<void> };
 export interface HttpResponse { statusCode: number; headers: Headers; body: ResponseBody }
 export interface HttpInit { method: string; headers: Record<string, string>; body?: Buffer | Readable | string }
 export interface TlsOptions { rejectUnauthorized: boolean; ca?: string[]; cert?: string; key?: string }
+
+/** One TLS context per distinct set of trust roots and client certificate in this process: given as
+ *  `ca` to an agent, node would parse every root certificate again for each connection (~50 ms for
+ *  a system bundle). Without verification no roots are loaded at all. */
+const contexts = new Map<string, SecureContext>();
+function tlsAgentOptions(tls: TlsOptions): { rejectUnauthorized: boolean; secureContext?: SecureContext } {
+  // an empty list, not none: node would load its own root store (~20 ms) for a check it skips
+  const ca = tls.rejectUnauthorized ? tls.ca : [];
+  if (!ca && !tls.cert) return { rejectUnauthorized: tls.rejectUnauthorized };
+  const key = JSON.stringify([ca, tls.cert, tls.key]);
+  let secureContext = contexts.get(key);
+  if (!secureContext) contexts.set(key, (secureContext = createSecureContext({ ca, cert: tls.cert, key: tls.key })));
+  return { rejectUnauthorized: tls.rejectUnauthorized, secureContext };
+}
 
 export class HttpClient {
   private http?: HttpAgent;
@@ -29,7 +44,7 @@ export class HttpClient {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
     const agent = secure
-      ? (this.https ??= new HttpsAgent({ keepAlive: true, maxSockets: 8, ...this.tls }))
+      ? (this.https ??= new HttpsAgent({ keepAlive: true, maxSockets: 8, ...tlsAgentOptions(this.tls) }))
       : (this.http ??= new HttpAgent({ keepAlive: true, maxSockets: 8 }));
     const headers: Record<string, string> = { ...init.headers };
     const body = init.body;
