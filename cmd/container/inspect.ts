@@ -24,7 +24,7 @@ function containerEnv(c: Container, bundleConfig: string): string[] {
 interface InspectOptions { names?: string[]; format?: string; type?: string; latest?: boolean; size?: boolean }
 
 /** podman's InspectContainerData, the fields tools read. */
-export function inspectData(c: Container, engine: ContainerEngine): Record<string, unknown> {
+export function inspectData(c: Container, engine: ContainerEngine, imageDigest = ''): Record<string, unknown> {
   const cfg = c.config, s = c.state;
   const zero = '0001-01-01T00:00:00Z';
   const status = s.status === 'created' && s.startedAt ? 'exited' : s.status;
@@ -41,7 +41,7 @@ export function inspectData(c: Container, engine: ContainerEngine): Record<strin
       CgroupPath: cfg.rootless ? '' : `/tspod_parent/tspod-${cfg.id}`, CheckpointedAt: zero, RestoredAt: zero,
     },
     Image: cfg.imageId,
-    ImageDigest: '',
+    ImageDigest: imageDigest,
     ImageName: cfg.imageName,
     Rootfs: '',
     Pod: '',
@@ -146,7 +146,10 @@ function inspectLike(kind: 'container' | 'all'): CommandModule<InspectOptions> {
       const missing: string[] = [];
       for (const r of refs) {
         try {
-          out.push(inspectData(await engine.inspect(r), engine));
+          const c = await engine.inspect(r);
+          // as podman: the Digest of the image now (the manifest list's after a multi-arch pull)
+          const image = c.config.imageId ? await (await engine.images()).lookupImage(c.config.imageId).catch(() => undefined) : undefined;
+          out.push(inspectData(c, engine, image?.digest ?? ''));
         } catch (err) {
           if ((err as { code?: string }).code !== 'NO_SUCH_CONTAINER') throw err;
           missing.push(r);

@@ -61,11 +61,11 @@ export function listCommand(name = 'ls'): CommandModule<ListOptions> {
       const now = Date.now();
       const rows = images.flatMap((r) => {
         const size = imageSize(store, r);
-        const names = r.names.length ? r.names : [''];
-        return names.map((n) => {
-          const { repository, tag } = n ? repoTag(n) : { repository: '<none>', tag: '<none>' };
-          return { rec: r, repository, tag, size, containers: containersOf(r.id) };
-        });
+        const named = r.names.map((n) => repoTag(n));
+        // as podman: a NAME@DIGEST row ("<none>" tag) only when the image has no tagged name
+        const tagged = named.filter((n) => n.tag !== '<none>');
+        const shown = tagged.length ? tagged : named.length ? [named[0]] : [{ repository: '<none>', tag: '<none>' }];
+        return shown.map(({ repository, tag }) => ({ rec: r, repository, tag, size, containers: containersOf(r.id) }));
       });
       const cmp: Record<string, (a: typeof rows[0], b: typeof rows[0]) => number> = {
         created: (a, b) => Date.parse(b.rec.created) - Date.parse(a.rec.created),

@@ -6,6 +6,8 @@ export interface ImageInfo {
   id: string;
   names: string[];
   layers: string[];
+  /** The image's Digest (podman's container inspect ImageDigest). */
+  digest?: string;
 }
 
 export interface ImageProvider {

@@ -222,11 +222,10 @@ export class Store {
   /**
    * Record an image: manifest and config files, then the record, under the lock. Names move from any other
    * image to this one (the other image may be left without names: dangling), as podman does.
-   */
-  /**
-   * Record an image. `aliasDigests`: other digests the image is known by (a manifest list's digest it
-   * was pulled by); the manifest is kept under those too, as containers/image does for a digested
-   * reference, so NAME@LISTDIGEST finds the image.
+   * `aliasDigests`: other digests the image is known by (the manifest list it was chosen from, a digested
+   * reference it was pulled by); the manifest is kept under those too, so NAME@LISTDIGEST finds the image.
+   * They come before the manifest's own digest, as containers/image stores the top-level list first: a
+   * new image's Digest is the list's, as podman shows after pulling a multi-arch tag.
    */
   async addImage(opts: { manifest: Buffer; manifestMediaType: string; config: Buffer; names: string[]; signatures?: Buffer[]; aliasDigests?: string[] }): Promise<ImageRecord> {
     const manifest = JSON.parse(opts.manifest.toString('utf8')) as Manifest;
@@ -261,9 +260,10 @@ export class Store {
       const names = [...new Set(opts.names)];
       for (const r of records) if (r.id !== id && r.names.some((n) => names.includes(n))) setNames(r, r.names.filter((n) => !names.includes(n)));
       let rec = records.find((r) => r.id === id);
+      const known = [...new Set([...aliases, digest])];
       if (!rec) {
         rec = {
-          id, digest, digests: [digest], names: [], namesHistory: [], layers, created: config.created ?? new Date(0).toISOString(),
+          id, digest: known[0], digests: [...known], names: [], namesHistory: [], layers, created: config.created ?? new Date(0).toISOString(),
           size, manifestMediaType: opts.manifestMediaType,
         };
         records.push(rec);
@@ -271,7 +271,7 @@ export class Store {
       // as containers/storage: Digest stays the first manifest's, "manifest" (and its type) is the latest;
       // the stored name moves to the front of the names
       rec.manifestMediaType = opts.manifestMediaType;
-      for (const d of [digest, ...aliases]) if (!rec.digests.includes(d)) rec.digests.push(d);
+      for (const d of known) if (!rec.digests.includes(d)) rec.digests.push(d);
       setNames(rec, [...names, ...rec.names.filter((x) => !names.includes(x))]);
       this.writeRecords(records);
       return { ...rec };

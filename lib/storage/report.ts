@@ -48,11 +48,12 @@ function ordered(o: Record<string, unknown> | undefined, order: string[]): Recor
   return out;
 }
 
+/** Every repository of the image's names with every digest it has, sorted as libimage does. */
 export function repoDigests(rec: ImageRecord): string[] {
-  const repos = [...new Set(rec.names.map((n) => repoTag(n).repository))].sort();
+  const repos = new Set(rec.names.map((n) => repoTag(n).repository));
   const out: string[] = [];
   for (const r of repos) for (const d of rec.digests) out.push(`${r}@${d}`);
-  return [...new Set(out)];
+  return [...new Set(out)].sort();
 }
 
 export function repoTags(rec: ImageRecord): string[] {

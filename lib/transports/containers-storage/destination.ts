@@ -93,7 +93,7 @@ export class StorageImageDestination implements ImageDestination {
     const refDigest = named?.includes('@') ? named.slice(named.indexOf('@') + 1) : undefined;
     this.committed = await this.store.addImage({
       manifest: this.manifest.bytes, manifestMediaType: mediaType, config, names: named ? [named] : [], signatures: this.signatures,
-      aliasDigests: [...(refDigest ? [refDigest] : []), ...(this.topLevelDigest ? [this.topLevelDigest] : [])],
+      aliasDigests: [...(this.topLevelDigest ? [this.topLevelDigest] : []), ...(refDigest ? [refDigest] : [])],
     });
   }
 
