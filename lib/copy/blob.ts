@@ -8,8 +8,11 @@ import { TspodError } from '../errors.ts';
 import type { Compression } from '../oci/media-types.ts';
 
 export class DigestMismatchError extends TspodError {
-  constructor(expected: string, actual: string) {
-    super('DIGEST_MISMATCH', `digest mismatch: expected ${expected}, got ${actual}`);
+  /** `duringRead`: found at the end of a blob stream, worded as containers/image does for it. */
+  constructor(expected: string, actual: string, duringRead = false) {
+    super('DIGEST_MISMATCH', duringRead
+      ? `happened during read: Digest did not match, expected ${expected}, got ${actual}`
+      : `digest mismatch: expected ${expected}, got ${actual}`);
   }
 }
 
@@ -40,7 +43,7 @@ export class DigestingStream extends Transform {
     if (want?.size !== undefined && want.size >= 0 && this.n + this.offset !== want.size) {
       this.failure = new TspodError('SIZE_MISMATCH', `blob size mismatch: expected ${want.size} bytes, got ${this.n + this.offset}`);
     } else if (want?.digest && want.digest.startsWith('sha256:') && this.offset === 0 && digest !== want.digest) {
-      this.failure = new DigestMismatchError(want.digest, digest);
+      this.failure = new DigestMismatchError(want.digest, digest, true);
     }
     if (this.failure) {
       cb(this.failure);

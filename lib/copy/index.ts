@@ -301,10 +301,16 @@ class Copier {
         stored = await this.dest.putBlob(last, plan.change ? { size: -1, mediaType } : { digest: desc.digest, size: desc.size, mediaType }, popts);
       } catch (err) {
         for (const s of all) s.destroy();
+        // podman: "writing blob: happened during read: Digest did not match, expected ..., got ..."
+        if (err instanceof DigestMismatchError) throw new TspodError(err.code, `writing blob: ${err.message}`, { cause: err });
         throw err;
       }
-      const v = verify.result(); // throws if the destination returned before the stream ended
-      void v;
+      try {
+        verify.result(); // throws if the destination returned before the stream ended
+      } catch (err) {
+        if (err instanceof DigestMismatchError) throw new TspodError(err.code, `writing blob: ${err.message}`, { cause: err });
+        throw err;
+      }
       if (measure) {
         const r = measure.result();
         if (stored.digest !== r.digest) throw new DigestMismatchError(r.digest, stored.digest);

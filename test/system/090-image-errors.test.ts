@@ -175,9 +175,9 @@ test('digest mismatch: a blob corrupted in the registry storage, and in an OCI l
     assert.ok(found, `layer blob not found under ${reg.dir}`);
     corruptGzipHeader(found);
     unchanged(() => {
+      // podman 4.3: "Error: writing blob: <destination context>: happened during read: Digest did not match, expected X, got Y"
       const line = errorLine(tspod(125, ['pull', '--tls-verify=false', img]));
-      assert.match(line, /digest mismatch/);
-      assert.ok(line.includes(layer), line);
+      assert.match(line, new RegExp(`^Error: writing blob: (?:.*: )?happened during read: Digest did not match, expected sha256:${layer}, got sha256:[0-9a-f]{64}$`));
     });
   } finally {
     await reg?.stop();
@@ -185,10 +185,9 @@ test('digest mismatch: a blob corrupted in the registry storage, and in an OCI l
   corruptGzipHeader(join(dir, 'blobs/sha256', layer));
   unchanged(() => {
     const line = errorLine(tspod(125, ['pull', `oci:${dir}:latest`]));
-    assert.match(line, /digest mismatch/);
-    assert.ok(line.includes(layer), line);
+    assert.match(line, new RegExp(`^Error: writing blob: (?:.*: )?happened during read: Digest did not match, expected sha256:${layer}, got sha256:[0-9a-f]{64}$`));
     // skopeo's exit status for a failed copy is 1
-    assert.match(errorLine(tspod(1, ['skopeo', 'copy', `oci:${dir}:latest`, `containers-storage:localhost/corrupt-${sfx}`])), /digest mismatch/);
+    assert.match(errorLine(tspod(1, ['skopeo', 'copy', `oci:${dir}:latest`, `containers-storage:localhost/corrupt-${sfx}`])), /Digest did not match/);
   });
   assert.ok(!run(['images', '-q', '--no-trunc']).out.includes(id));
 });
