@@ -21,7 +21,6 @@ export function loadCommand(): CommandModule<LoadOptions> {
         .example('cat fedora.tar | $0 load', ''),
     handler: async (opts, io) => {
       const { loadImages } = await import('../../lib/copy/save.ts');
-      const { openImageStore } = await import('./shared.ts');
       const { mkdtemp, rm } = await import('node:fs/promises');
       const { createWriteStream } = await import('node:fs');
       const { tmpdir } = await import('node:os');
@@ -36,12 +35,10 @@ export function loadCommand(): CommandModule<LoadOptions> {
           path = join(spool, 'input.tar');
           await pipeline(io.stdin, createWriteStream(path));
         }
-        const store = await openImageStore(opts);
         const names = await loadImages(path, {
           ctx: { storeRoot: opts.root, storeRunRoot: opts.runroot, tmpDir: opts.tmpdir },
           reportWriter: opts.quiet ? undefined : io.stderr,
           storageReference,
-          tagImage: (id, name) => store.tagImage(id, name),
         });
         io.stdout.write(names.map((n) => `Loaded image: ${n}\n`).join(''));
       } finally {

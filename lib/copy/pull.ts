@@ -67,12 +67,17 @@ export async function pullImage(image: string, o: PullImageOptions): Promise<str
   const { parseImageName } = await import('../transports/index.ts');
   if (OTHER_TRANSPORT_RE.test(image)) {
     const src = await parseImageName(image);
-    const name = src.dockerReference();
+    // named as podman names it (lib/storage/naming.ts), one copy per name; unnamed: stored by ID
+    const { localImageNames } = await import('../storage/naming.ts');
+    const { names } = await localImageNames(src, o.ctx);
     const id = (await configDigestOf(src, o.ctx)).slice(7);
-    await copyImage(src, await o.storageReference(name ?? id), {
-      srcCtx: o.ctx, destCtx: o.ctx, policy: o.policy, reportWriter: o.quiet ? undefined : o.stderr,
-    });
-    return [id];
+    const targets = names.length ? names : [id];
+    for (const name of targets) {
+      await copyImage(src, await o.storageReference(name), {
+        srcCtx: o.ctx, destCtx: o.ctx, policy: o.policy, reportWriter: o.quiet ? undefined : o.stderr,
+      });
+    }
+    return targets.map(() => id);
   }
   const name = image.startsWith('docker://') ? image.slice('docker://'.length) : image;
   const ref = await import('../reference/index.ts');

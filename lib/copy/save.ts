@@ -69,8 +69,6 @@ export interface LoadOptions {
   reportWriter?: NodeJS.WritableStream;
   /** containers-storage reference for a full name or a 64-hex ID. */
   storageReference: (nameOrId: string) => Promise<import('../transports/types.ts').ImageReference>;
-  /** Add another name to an image of the store. */
-  tagImage: (id: string, name: string) => Promise<void>;
 }
 
 /**
@@ -85,7 +83,24 @@ export async function loadImages(path: string, o: LoadOptions): Promise<string[]
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new TspodError('NO_SUCH_FILE', `stat ${path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
   });
-  const sources: { ref: string; names: string[] }[] = [];
+  const { localImageNames, normalizeLocalName } = await import('../storage/naming.ts');
+  // names as podman's load gives them (lib/storage/naming.ts); "shown" is what "Loaded image:" prints
+  const sources: { ref: string; names: string[]; shown: string[] }[] = [];
+  const notLoadable = (which?: string, err?: unknown): TspodError => {
+    const lines: Record<string, string> = {
+      oci: `${path}: index.json missing`, 'oci-archive': `${path}: index.json missing`,
+      'docker-archive': `${path}: manifest.json missing`, dir: `${path}: manifest.json missing`,
+    };
+    if (which) lines[which] = (err as Error).message;
+    return new TspodError('INVALID_ARCHIVE', `payload does not match any of the supported image formats:${Object.entries(lines).map(([k, v]) => `\n * ${k}: ${v}`).join('')}`);
+  };
+  const localName = (which: string, name: string): string => {
+    try {
+      return normalizeLocalName(name);
+    } catch (err) {
+      throw notLoadable(which, err);
+    }
+  };
   const norm = (n: string): string | undefined => {
     try {
       return normalize(n);
@@ -98,16 +113,25 @@ export async function loadImages(path: string, o: LoadOptions): Promise<string[]
     const { join } = await import('node:path');
     if (existsSync(join(path, 'index.json'))) {
       const index = JSON.parse(readFileSync(join(path, 'index.json'), 'utf8'));
-      for (const d of index.manifests ?? []) {
-        const name = d.annotations?.['org.opencontainers.image.ref.name'];
-        sources.push({ ref: name ? `oci:${path}:${name}` : `oci:${path}@${d.digest}`, names: name && norm(name) ? [norm(name)!] : [] });
-      }
-      if (sources.some((s) => s.ref.includes('@sha256:'))) {
-        if (index.manifests.length !== 1) throw new TspodError('INVALID_ARCHIVE', `${path}: OCI layout images without names cannot be loaded one by one`);
-        sources[0].ref = `oci:${path}`;
+      const ms = index.manifests ?? [];
+      if (ms.length > 1) {
+        // podman loads one image from a layout; tspod loads each named one
+        for (const d of ms) {
+          const name = d.annotations?.['org.opencontainers.image.ref.name'];
+          if (!name) throw new TspodError('INVALID_ARCHIVE', `${path}: OCI layout images without names cannot be loaded one by one`);
+          const n = localName('oci', name);
+          sources.push({ ref: `oci:${path}:${name}`, names: [n], shown: [n] });
+        }
+      } else {
+        const ref = `oci:${path}`;
+        try {
+          sources.push({ ref, ...(await localImageNames(await parseImageName(ref), o.ctx)) });
+        } catch (err) {
+          throw notLoadable('oci', err);
+        }
       }
     } else if (existsSync(join(path, 'manifest.json'))) {
-      sources.push({ ref: `dir:${path}`, names: [] });
+      sources.push({ ref: `dir:${path}`, names: [], shown: [] });
     }
   } else {
     const { TarIndex } = await import('../transports/docker-archive/tar-index.ts');
@@ -115,30 +139,34 @@ export async function loadImages(path: string, o: LoadOptions): Promise<string[]
     try {
       if (tar.entries.has('manifest.json')) {
         const items = JSON.parse((await tar.readFile('manifest.json'))!.toString('utf8')) as { RepoTags?: string[] | null }[];
-        items.forEach((it, i) => sources.push({ ref: `docker-archive:${path}:@${i}`, names: (it.RepoTags ?? []).map(norm).filter((n): n is string => !!n) }));
+        items.forEach((it, i) => {
+          const names = (it.RepoTags ?? []).map(norm).filter((n): n is string => !!n);
+          sources.push({ ref: `docker-archive:${path}:@${i}`, names, shown: names });
+        });
       } else if (tar.entries.has('index.json')) {
         const index = JSON.parse((await tar.readFile('index.json'))!.toString('utf8'));
         const ms = index.manifests ?? [];
         for (const d of ms) {
           const name = d.annotations?.['org.opencontainers.image.ref.name'];
           if (!name && ms.length > 1) throw new TspodError('INVALID_ARCHIVE', `${path}: OCI archive images without names cannot be loaded one by one`);
-          sources.push({ ref: name ? `oci-archive:${path}:${name}` : `oci-archive:${path}`, names: name && norm(name) ? [norm(name)!] : [] });
+          const n = name ? localName('oci-archive', name) : undefined;
+          sources.push({ ref: name ? `oci-archive:${path}:${name}` : `oci-archive:${path}`, names: n ? [n] : [], shown: n ? [n] : [] });
         }
       }
     } finally {
       await tar.close();
     }
   }
-  if (sources.length === 0) {
-    throw new TspodError('INVALID_ARCHIVE', `payload does not match any of the supported image formats:\n * oci: ${path}: index.json missing\n * oci-archive: ${path}: index.json missing\n * docker-archive: ${path}: manifest.json missing\n * dir: ${path}: manifest.json missing`);
-  }
+  if (sources.length === 0) throw notLoadable();
   const loaded: string[] = [];
   for (const s of sources) {
     const src = await parseImageName(s.ref);
     const id = (await configDigestOf(src, o.ctx)).slice(7);
-    await copyImage(src, await o.storageReference(s.names[0] ?? id), { srcCtx: o.ctx, destCtx: o.ctx, reportWriter: o.reportWriter });
-    for (const extra of s.names.slice(1)) await o.tagImage(id, extra);
-    loaded.push(...(s.names.length ? s.names : [`sha256:${id}`]));
+    // one copy per name as podman: each name moves to the front of the image's names
+    for (const n of s.names.length ? s.names : [id]) {
+      await copyImage(src, await o.storageReference(n), { srcCtx: o.ctx, destCtx: o.ctx, reportWriter: o.reportWriter });
+    }
+    loaded.push(...(s.names.length ? s.shown : [`sha256:${id}`]));
   }
   return loaded;
 }
