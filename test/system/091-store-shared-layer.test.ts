@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,9 @@ import { fixtureEnv } from '../helpers/global-setup.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const TSPOD = existsSync(join(root, 'bin/tspod')) ? [join(root, 'bin/tspod')] : [process.execPath, join(root, 'dist/tspod.js')];
-const work = mkdtempSync(join(tmpdir(), 'tspod-091-'));
+// a lower-case path: `pull oci:PATH` names the image localhost/PATH:latest, which must be a valid name (as podman)
+const work = join(tmpdir(), `tspod-091-${randomBytes(4).toString('hex')}`);
+mkdirSync(work, { mode: 0o700 });
 const store = join(work, 'store');
 const sfx = randomBytes(3).toString('hex');
 

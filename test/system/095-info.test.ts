@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,9 @@ import { buildImage, buildLayer, writeOciLayout } from '../helpers/images.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const TSPOD = existsSync(join(root, 'bin/tspod')) ? [join(root, 'bin/tspod')] : [process.execPath, join(root, 'dist/tspod.js')];
-const work = mkdtempSync(join(tmpdir(), 'tspod-095-'));
+// a lower-case path: `pull oci:PATH` names the image localhost/PATH:latest, which must be a valid name (as podman)
+const work = join(tmpdir(), `tspod-095-${randomBytes(4).toString('hex')}`);
+mkdirSync(work, { mode: 0o700 });
 const store = join(work, 'store');
 const registriesConf = join(work, 'registries.conf');
 writeFileSync(registriesConf, `unqualified-search-registries = ["example.com", "quay.io"]
