@@ -13,7 +13,7 @@ async function run(args: string[]): Promise<number> {
   }
   if (!process.env.TSPOD_NO_FAST_PATH) {
     const { parseFast } = await import('./fast-path.ts');
-    const fast = parseFast(args);
+    const fast = await parseFast(args);
     if (fast) {
       const { processIo, reportError } = await import('./report.ts');
       const io = processIo();

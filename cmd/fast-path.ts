@@ -1,4 +1,4 @@
-// The hot read-only commands (HOT below: tspod images, ps, inspect, ...) parsed without yargs.
+// The hot read-only commands (HOT_COMMANDS below: tspod images, ps, inspect, ...) parsed without yargs.
 // Why: a start with the code cache (scripts/build.mjs) costs bare node + ~15 ms, and loading yargs,
 // creating its instance and the command tree adds ~12 ms more; the target is node + 20 ms
 // (bench/cli-start). No option is defined twice: each command's own builder runs against a recorder
@@ -6,12 +6,36 @@
 // an unknown or unusual option, `--`, a wrong number of arguments, a builder call it does not know),
 // parseFast returns undefined and the caller runs yargs, so help, completion and usage errors stay
 // yargs' own. test/cmd/fast-path.test.ts compares the result with yargs'.
-import { commandGroups, topLevelCommands } from './commands.ts';
 import { globalOptions } from './shared/global.ts';
-import type { CommandGroup, CommandModule } from './types.ts';
+import type { CommandModule } from './types.ts';
 
-const HOT = new Set(['images', 'ps', 'inspect', 'image ls', 'image exists', 'image inspect', 'container ps', 'container exists',
-  'container inspect', 'volume ls', 'network ls']);
+type Load = () => Promise<CommandModule<any>>;
+const ps: Load = async () => (await import('./container/ps.ts')).psCommand();
+const containerInspect: Load = async () => (await import('./container/inspect.ts')).containerInspectCommand();
+const imageInspect: Load = async () => (await import('./image/inspect.ts')).inspectCommand();
+const imageLs: Load = async () => (await import('./image/list.ts')).listCommand('ls');
+
+/**
+ * The hot commands by the words that name them, each with its module loaded on demand: importing
+ * commands.ts, and with it every command module, cost more than parsing. The table must give what
+ * commands.ts gives (names, aliases, and no word that names two commands): test/cmd/fast-path.test.ts
+ * derives it from commands.ts and compares.
+ */
+export const HOT_COMMANDS: Record<string, Load> = {
+  'ps': ps, 'ls': ps, 'list': ps,
+  'inspect': async () => (await import('./container/inspect.ts')).inspectCommand(),
+  'images': async () => (await import('./image/list.ts')).listCommand('images'),
+  'container ps': ps, 'container ls': ps, 'container list': ps,
+  'container inspect': containerInspect,
+  'container exists': async () => (await import('./container/exists.ts')).existsCommand(),
+  'image ls': imageLs, 'image list': imageLs,
+  'image inspect': imageInspect,
+  'image exists': async () => (await import('./image/exists.ts')).existsCommand(),
+  'volume ls': async () => (await import('./volume/ls.ts')).volumeLsCommand(), 'volume list': async () => (await import('./volume/ls.ts')).volumeLsCommand(),
+  'network ls': async () => (await import('./network/ls.ts')).networkLsCommand(), 'network list': async () => (await import('./network/ls.ts')).networkLsCommand(),
+};
+/** Groups with a hot subcommand (none of them has a builder of its own). */
+const HOT_GROUPS = new Set(['container', 'image', 'volume', 'network']);
 
 interface Opt { name: string; type: 'string' | 'boolean' | 'number'; array: boolean; keys: string[]; default?: unknown }
 interface Pos { name: string; required: boolean; variadic: boolean; typed: boolean }
@@ -67,29 +91,19 @@ function commandSpec(mod: CommandModule<any>): Spec | undefined {
   return { opts: [], pos, ok: true };
 }
 
-const names = (c: { command: string | string[]; aliases?: string[] }) =>
-  [...([] as string[]).concat(c.command).map((s) => s.trim().split(/\s+/)[0]), ...(c.aliases ?? [])];
-
-/** The one entry of list called `word` (by name or alias); undefined when none or several. */
-function lookup<T extends { command: string | string[]; aliases?: string[] }>(list: T[], word: string): T | undefined {
-  const found = list.filter((c) => names(c).includes(word));
-  return found.length === 1 ? found[0] : undefined;
-}
-
 export interface FastCommand {
   mod: CommandModule<any>;
   argv: Record<string, unknown>;
 }
 
 /** The command and the argv yargs would give its handler, or undefined to let yargs parse. */
-export function parseFast(args: string[]): FastCommand | undefined {
+export async function parseFast(args: string[]): Promise<FastCommand | undefined> {
   const globals: Spec = { opts: [], pos: [], ok: true };
   record(globals, globalOptions);
   // the command words; options before them must be global ones (yargs sees only those there)
   const path: string[] = [];
-  let group: CommandGroup | undefined;
-  let mod: CommandModule<any> | undefined;
-  for (let i = 0; i < args.length && !mod; i++) {
+  let load: Load | undefined;
+  for (let i = 0; i < args.length && !load; i++) {
     const a = args[i];
     if (a.startsWith('-')) {
       const m = /^--([^=]+)(=?)/.exec(a);
@@ -99,22 +113,14 @@ export function parseFast(args: string[]): FastCommand | undefined {
       continue;
     }
     path.push(a);
-    if (path.length === 1) {
-      group = lookup(commandGroups(), a);
-      mod = lookup(topLevelCommands(), a);
-      if (!group === !mod) return undefined;
-    } else {
-      mod = lookup(group!.subcommands(), a);
-      if (!mod) return undefined;
-    }
+    load = Object.hasOwn(HOT_COMMANDS, path.join(' ')) ? HOT_COMMANDS[path.join(' ')] : undefined;
+    if (!load && !(path.length === 1 && HOT_GROUPS.has(a))) return undefined;
   }
-  if (!mod) return undefined;
-  const canonical = [group && names(group)[0], names(mod)[0]].filter(Boolean).join(' ');
-  if (!HOT.has(canonical)) return undefined;
+  if (!load) return undefined;
+  const mod = await load();
 
   const spec = commandSpec(mod);
   if (!spec) return undefined;
-  if (group?.builder) record(spec, group.builder);
   record(spec, mod.builder);
   const opts = [...globals.opts, ...spec.opts];
   const byKey = new Map<string, Opt>();

@@ -159,10 +159,13 @@ export function psCommand(): CommandModule<PsOptions> {
       .option('filter', { alias: 'f', type: 'string', describe: 'Filter output based on conditions given' })
       .option('format', { type: 'string', describe: 'Pretty-print containers to JSON or using a Go template' }),
     handler: async (o, io) => {
-      const engine = await openEngine(o);
-      let list = await engine.list();
+      // the store and the state only: the engine (runtime, overlay, network code) just for --size
+      const { openContainerStore, listContainers, inspectContainer } = await import('../../lib/containers/state.ts');
+      const store = openContainerStore(o);
+      let list = await listContainers(store);
       // newest first to pick -l/-n and to judge before=/since=; printed oldest first, as podman sorts by created
-      list.sort((a, b) => Date.parse(b.config.created) - Date.parse(a.config.created));
+      const created = new Map(list.map((c) => [c, Date.parse(c.config.created)]));
+      list.sort((a, b) => created.get(b)! - created.get(a)!);
       const filters = ([] as string[]).concat(o.filter ?? []);
       if (!o.all && !o.latest && o.last === undefined && !filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))) {
         list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
@@ -174,13 +177,13 @@ export function psCommand(): CommandModule<PsOptions> {
       for (const f of filters) {
         const [key, val] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
         if (key !== 'before' && key !== 'since') continue;
-        const ref = (await engine.inspect(val)).config.created;
+        const ref = (await inspectContainer(store, val)).config.created;
         list = list.filter((c) => key === 'before' ? Date.parse(c.config.created) < Date.parse(ref) : Date.parse(c.config.created) > Date.parse(ref));
       }
       if (o.latest) list = list.slice(0, 1);
       if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
       list.reverse();
-      await printPs(list, o, io, o.size && !o.quiet ? await sizes(engine, list) : undefined);
+      await printPs(list, o, io, o.size && !o.quiet ? await sizes(await openEngine(o), list) : undefined);
       return 0;
     },
   };

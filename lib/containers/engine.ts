@@ -12,6 +12,7 @@ import { cgroupV2, findBinary, selectRuntime } from '../runtime/runtime.ts';
 import { mountOverlay, unmountOverlay } from '../overlay/index.ts';
 import { tryLock } from '../lock/index.ts';
 import { ContainerStore, writeJsonAtomic } from './store.ts';
+import { inspectContainer, isAlive, listContainers, reap } from './state.ts';
 import type { Container, ContainerConfig, ContainerState, MountSpec, PortMapping } from './types.ts';
 import { initialState } from './types.ts';
 import { newContainerId, randomName } from './names.ts';
@@ -128,20 +129,6 @@ export function parsePublishSimple(specs: string[] = []): PortMapping[] {
     if (!Number.isInteger(containerPort) || !Number.isInteger(hostPort)) throw new TspodError('INVALID_PORT', `invalid port "${p}"`);
     return { hostIp, hostPort, containerPort, protocol: proto };
   });
-}
-
-function isAlive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // a zombie is not alive for our purposes
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3) !== 'Z';
-  } catch { return false; }
 }
 
 export interface NetworkState {
@@ -359,57 +346,17 @@ export class ContainerEngine {
 
   /** Fold conmon's exit file and process liveness into the state; returns true if it changed. */
   reap(c: Container): boolean {
-    const s = c.state;
-    if (s.status !== 'running' && s.status !== 'paused' && s.status !== 'stopping') return false;
-    const exitFile = this.store.exitFile(c.config.id);
-    let text: string | undefined;
-    try { text = readFileSync(exitFile, 'utf8'); } catch { /* not exited yet */ }
-    if (text !== undefined && text.trim() !== '') {
-      s.status = 'exited';
-      s.exitCode = Number(text.trim());
-      try { s.finishedAt = statSync(exitFile).mtime.toISOString(); } catch { s.finishedAt = new Date().toISOString(); }
-      s.pid = 0;
-      return true;
-    }
-    if (s.conmonPid && !isAlive(s.conmonPid)) {
-      // conmon died without writing the exit file: the container is gone with it
-      s.status = 'exited';
-      s.exitCode = s.exitCode || 137;
-      s.error = 'conmon exited without an exit status';
-      s.finishedAt = new Date().toISOString();
-      s.pid = 0;
-      return true;
-    }
-    return false;
+    return reap(this.store, c);
   }
 
   /** Current record with the reaped state (persisted when it changed). */
-  async inspect(ref: string): Promise<Container> {
-    const id = this.store.resolve(ref);
-    const c = this.store.get(id);
-    if (!c) return this.store.lookup(ref);
-    if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'stopping') {
-      return this.store.withContainer(id, (cur) => {
-        if (this.reap(cur)) this.store.writeState(id, cur.state);
-        return cur;
-      });
-    }
-    return c;
+  inspect(ref: string): Promise<Container> {
+    return inspectContainer(this.store, ref);
   }
 
   /** All containers, reaped in memory (a running one is written back only if it changed). */
-  async list(): Promise<Container[]> {
-    const all = this.store.list();
-    for (const c of all) {
-      if (this.reap(c)) {
-        try {
-          await this.store.withContainer(c.config.id, (cur) => {
-            if (this.reap(cur)) this.store.writeState(cur.config.id, cur.state);
-          });
-        } catch { /* removed meanwhile */ }
-      }
-    }
-    return all;
+  list(): Promise<Container[]> {
+    return listContainers(this.store);
   }
 
   // ---------- start ----------

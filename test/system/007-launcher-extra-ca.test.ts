@@ -41,7 +41,7 @@ test('a registry trusted only through NODE_EXTRA_CA_CERTS works; node never sees
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const ref = `docker://127.0.0.1:${(server.address() as AddressInfo).port}/extra/ca`;
-  const base = { ...process.env, HOME: dir, REGISTRIES_CONFIG_PATH: join(dir, 'none.conf') };
+  const base: NodeJS.ProcessEnv = { ...process.env, HOME: dir, REGISTRIES_CONFIG_PATH: join(dir, 'none.conf') };
   delete base.NODE_EXTRA_CA_CERTS;
   try {
     const trusted = await run(['skopeo', 'list-tags', '--tls-verify=true', ref], { ...base, NODE_EXTRA_CA_CERTS: caFile });
