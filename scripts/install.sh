@@ -13,4 +13,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 npm ci --no-fund --no-audit --loglevel=error
 ln -sf "$PWD/bin/tspod" /usr/local/bin/tspod
+# man pages (rendered by npm ci); alias pages such as tspod-container-run.1 are ".so man1/tspod-run.1"
+mkdir -p /usr/local/share/man/man1 && ln -sf "$PWD"/man/*.1 /usr/local/share/man/man1/
 if [ -x bin/tspod ] && [ -f scripts/first-pull.sh ]; then bash scripts/first-pull.sh; fi

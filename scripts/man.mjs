@@ -1,5 +1,5 @@
 // Minimal Markdown -> roff for our man pages: headings, paragraphs, **bold**, *italic*, `code`,
-// lists, code blocks, and @@option NAME@@ includes from man/options/NAME.md.
+// lists, code blocks, and @@option NAME@@ includes from man/options/NAME.md; alias pages are `.so` redirects.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,7 +12,14 @@ function inline(s) {
     .replace(/\*(.+?)\*/g, '\\fI$1\\fR');
 }
 
+// A page for another name of a command (tspod container run = tspod run): its title line, then one
+// `.so man1/tspod-VERB.1` line, rendered as that line alone, as podman ships its alias pages. man(1)
+// reads the named page from the same man directory.
+export const SO_RE = /^% [\w-]+\(\d\)\n(\.so man\d\/[\w-]+\.\d)\n*$/;
+
 export function renderMan(md, dir) {
+  const so = SO_RE.exec(md);
+  if (so) return `${so[1]}\n`;
   md = md.replace(/^@@option ([\w-]+)@@$/gm, (_, name) => {
     const p = join(dir, 'options', `${name}.md`);
     return existsSync(p) ? readFileSync(p, 'utf8').replace(/^####> .*\n/gm, '') : '';
