@@ -1,6 +1,6 @@
 // skopeo delete: remove an image (registry: the manifest by digest; local transports: the image).
 import type { CommandModule } from '../types.ts';
-import { imageFlags, retryFlags, skopeoAction, systemContext, type SkopeoGlobalOptions, positionals } from './shared.ts';
+import { imageFlags, retryFlags, sharedBlobDirFlag, skopeoAction, systemContext, type SkopeoGlobalOptions, positionals } from './shared.ts';
 
 export interface DeleteOptions extends SkopeoGlobalOptions {
   image: string;
@@ -13,7 +13,7 @@ export function deleteCommand(): CommandModule<DeleteOptions> {
     describe: 'Delete image IMAGE-NAME',
     builder: (y0) => {
       const y = positionals(y0, 'image');
-      return retryFlags(imageFlags(y, '')).example('$0 skopeo delete docker://registry.example.com/example/pause:latest', '');
+      return retryFlags(sharedBlobDirFlag(imageFlags(y, ''), '')).example('$0 skopeo delete docker://registry.example.com/example/pause:latest', '');
     },
     handler: (opts, io) =>
       skopeoAction(opts, async () => {

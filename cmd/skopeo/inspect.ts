@@ -4,7 +4,8 @@ import type { CommandModule } from '../types.ts';
 import { TspodError } from '../../lib/errors.ts';
 import type { Descriptor } from '../../lib/oci/types.ts';
 import type { ImageReference, ImageSource, SystemContext } from '../../lib/transports/types.ts';
-import { goJson, imageFlags, retryFlags, skopeoAction, systemContext, type SkopeoGlobalOptions, positionals } from './shared.ts';
+import { goTime, ociConfig } from '../../lib/copy/config.ts';
+import { goJson, imageFlags, retryFlags, sharedBlobDirFlag, skopeoAction, systemContext, type SkopeoGlobalOptions, positionals } from './shared.ts';
 
 export interface InspectOptions extends SkopeoGlobalOptions {
   image: string;
@@ -19,48 +20,6 @@ async function readStream(s: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of s as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);
-}
-
-/** Go marshals time.Time with trailing fractional zeros trimmed. */
-function goTime(s: unknown): string | null {
-  if (typeof s !== 'string' || s === '') return null;
-  // Go prints a zero UTC offset as "Z" (the Z07:00 layout).
-  s = s.replace(/[+-]00:00$/, 'Z');
-  return (s as string).replace(/\.(\d*?)0+(Z|[+-]\d\d:\d\d)$/, (_, f: string, z: string) => (f ? `.${f}${z}` : z));
-}
-
-/** The OCI image-spec field order, as skopeo --config prints image.OCIConfig(). */
-function ociConfig(c: Record<string, any>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const put = (k: string, v: unknown) => {
-    if (v !== undefined && v !== null && v !== '') out[k] = v;
-  };
-  put('created', goTime(c.created) ?? undefined);
-  put('author', c.author);
-  put('architecture', c.architecture ?? '');
-  out.architecture = c.architecture ?? '';
-  put('variant', c.variant);
-  out.os = c.os ?? '';
-  put('os.version', c['os.version']);
-  put('os.features', c['os.features']);
-  const cc = c.config ?? {};
-  const conf: Record<string, unknown> = {};
-  for (const k of ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'ArgsEscaped']) {
-    if (cc[k] !== undefined && cc[k] !== null && cc[k] !== '') conf[k] = cc[k];
-  }
-  out.config = conf;
-  out.rootfs = { type: c.rootfs?.type ?? 'layers', diff_ids: c.rootfs?.diff_ids ?? [] };
-  if (Array.isArray(c.history)) {
-    // image-spec History field order, omitempty, Go times.
-    out.history = c.history.map((h: Record<string, unknown>) => {
-      const e: Record<string, unknown> = {};
-      const created = goTime(h.created);
-      if (created) e.created = created;
-      for (const k of ['created_by', 'author', 'comment', 'empty_layer']) if (h[k] !== undefined && h[k] !== '' && h[k] !== false) e[k] = h[k];
-      return e;
-    });
-  }
-  return out;
 }
 
 export async function chooseInstance(src: ImageSource, ctx: SystemContext): Promise<{ top: { bytes: Buffer; mediaType: string }; manifest: { bytes: Buffer; mediaType: string } }> {
@@ -89,7 +48,7 @@ export function inspectCommand(): CommandModule<InspectOptions> {
     describe: 'Inspect image IMAGE-NAME',
     builder: (y0) => {
       const y = positionals(y0, 'image');
-      return retryFlags(imageFlags(y, ''))
+      return retryFlags(sharedBlobDirFlag(imageFlags(y, ''), ''))
         .option('raw', { type: 'boolean', describe: 'output raw manifest or configuration' })
         .option('config', { type: 'boolean', describe: 'output configuration' })
         .option('format', { alias: 'f', type: 'string', describe: 'Format the output to a Go template' })

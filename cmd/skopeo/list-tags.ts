@@ -1,5 +1,5 @@
-// skopeo list-tags: the tags of a docker:// repository ({Repository, Tags}); the registry client
-// follows Link pagination.
+// skopeo list-tags: the tags of a docker:// repository ({Repository, Tags}; the registry client
+// follows Link pagination), or of every image in a docker-archive: ({Tags}).
 import type { CommandModule } from '../types.ts';
 import { TspodError } from '../../lib/errors.ts';
 import type { ImageReference, SystemContext } from '../../lib/transports/types.ts';
@@ -38,21 +38,35 @@ export function listTagsCommand(): CommandModule<ListTagsOptions> {
       skopeoAction(opts, async () => {
         const i = opts.repository.indexOf(':');
         const transport = i < 0 ? '' : opts.repository.slice(0, i);
-        if (transport !== 'docker') {
-          throw new TspodError('INVALID_ARGUMENT', `Invalid source name ${opts.repository}: Unsupported transport '${transport}' for tag listing. Only supported: docker`);
+        const { listTransportNames } = await import('../../lib/transports/index.ts');
+        if (!listTransportNames().includes(transport)) throw new TspodError('INVALID_ARGUMENT', `Invalid "${opts.repository}": does not specify a transport`);
+        if (transport !== 'docker' && transport !== 'docker-archive') {
+          throw new TspodError('INVALID_ARGUMENT', `Unsupported transport '${transport}' for tag listing. Only supported: docker, docker-archive`);
         }
-        const { parseImageName } = await import('../../lib/transports/index.ts');
-        const ref = await parseImageName(opts.repository);
-        const rest = opts.repository.slice(i + 1).replace(/^\/\//, '');
-        if (rest.includes('@') || rest.slice(rest.lastIndexOf('/') + 1).includes(':')) {
-          throw new TspodError('INVALID_ARGUMENT', `Invalid source name ${opts.repository}: tag or digest not allowed in repository name`);
-        }
-        const { parseDockerRef } = await import('../../lib/signature/identity.ts');
-        const parsed = parseDockerRef(ref.dockerReference() ?? rest);
         const ctx = systemContext(opts, '', io.env);
-        const tags = await listDockerTags(ref, ctx);
-        io.stdout.write(goJson({ Repository: parsed.name, Tags: tags }) + '\n');
+        const { parseImageName } = await import('../../lib/transports/index.ts');
+        if (transport === 'docker-archive') {
+          const ref = await parseImageName(opts.repository);
+          const { listArchiveTags } = await import('../../lib/transports/docker-archive/source.ts');
+          const tags = await listArchiveTags(ref as import('../../lib/transports/docker-archive/transport.ts').DockerArchiveReference, ctx);
+          io.stdout.write(goJson({ Tags: tags }) + '\n');
+          return 0;
+        }
+        const rest = opts.repository.slice(i + 1);
+        if (!rest.startsWith('//')) throw new TspodError('INVALID_ARGUMENT', `docker: image reference ${rest} does not start with docker://`);
+        const { parseNamed } = await import('../../lib/reference/parse.ts');
+        const named = parseNamed(rest.slice(2));
+        if (named.tag || named.digest) throw new TspodError('INVALID_ARGUMENT', 'No tag or digest allowed in reference');
+        const ref = await parseImageName(opts.repository);
+        let tags: string[];
+        try {
+          tags = await listDockerTags(ref, ctx);
+        } catch (e) {
+          if (e instanceof TspodError) throw new TspodError(e.code, `Error listing repository tags: ${e.message}`, { cause: e });
+          throw e;
+        }
+        io.stdout.write(goJson({ Repository: named.name, Tags: tags }) + '\n');
         return 0;
-      }, true),
+      }), // skopeo list-tags exits 1 for a repository or archive that does not exist
   };
 }

@@ -43,7 +43,11 @@ export function skopeoGlobalOptions(y: Argv): Argv {
     .option('override-variant', { type: 'string', describe: 'use VARIANT instead of the running architecture variant for choosing images' })
     .option('tmpdir', { type: 'string', describe: 'directory used to store temporary files' })
     .option('debug', { type: 'boolean', describe: 'enable debug output' })
-    .option('command-timeout', { type: 'string', describe: 'timeout for the command execution (e.g. 30s, 5m)' });
+    .option('command-timeout', { type: 'string', describe: 'timeout for the command execution (e.g. 30s, 5m)' })
+    // skopeo's help lists skopeo's global flags: tspod's own still work (--root for containers-storage:)
+    // but are not shown, nor --registries-conf, which skopeo hides too.
+    .hide('registries-conf')
+    .hide('root').hide('runroot').hide('storage-driver').hide('log-level').hide('runtime').hide('conmon').hide('cgroup-manager');
 }
 
 export type Prefix = '' | 'src-' | 'dest-';
@@ -59,6 +63,22 @@ export function imageFlags(y: Argv, prefix: Prefix, what = 'the registry'): Argv
     .option(`${prefix}registry-token`, { type: 'string', describe: 'Provide a Bearer token for accessing the registry' })
     .option(`${prefix}cert-dir`, { type: 'string', describe: 'use certificates at PATH (*.crt, *.cert, *.key) to connect to the registry' })
     .option(`${prefix}tls-verify`, { type: 'boolean', describe: 'require HTTPS and verify certificates when talking to the container registry' });
+}
+
+/** --shared-blob-dir with an optional src-/dest- prefix (skopeo's imageFlags): oci: blobs kept in DIRECTORY. */
+export function sharedBlobDirFlag(y: Argv, prefix: Prefix): Argv {
+  return y.option(`${prefix}shared-blob-dir`, { type: 'string', describe: 'DIRECTORY to use to share blobs across OCI repositories' });
+}
+
+/** The flags only a copy destination has (skopeo's imageDestFlags). */
+export function imageDestFlags(y: Argv): Argv {
+  return y
+    .option('dest-compress', { type: 'boolean', describe: "Compress tarball image layers when saving to directory using the 'dir' transport. (default is same compression type as source)" })
+    .option('dest-decompress', { type: 'boolean', describe: "Decompress tarball image layers when saving to directory using the 'dir' transport. (default is same compression type as source)" })
+    .option('dest-oci-accept-uncompressed-layers', { type: 'boolean', describe: "Allow uncompressed image layers when saving to an OCI image using the 'oci' transport. (default is to compress things that aren't compressed)" })
+    .option('dest-compress-format', { type: 'string', describe: 'FORMAT to use for the compression' })
+    .option('dest-compress-level', { type: 'number', describe: 'LEVEL to use for the compression' })
+    .option('dest-precompute-digests', { type: 'boolean', describe: "Precompute digests to prevent uploading layers already on the registry using the 'docker' transport." });
 }
 
 export function retryFlags(y: Argv): Argv {
@@ -111,7 +131,13 @@ export function systemContext(opts: Record<string, unknown>, prefix: Prefix, env
     registriesDir: (opts['registries.d'] as string | undefined) ?? (opts['registries'] as { d?: string } | undefined)?.d,
     registriesConf: g.registriesConf,
     retryTimes: shared<number>('retry-times'),
+    ociSharedBlobDir: get<string>('shared-blob-dir'),
   };
+  if (prefix === 'dest-') {
+    ctx.dirForceCompress = get<boolean>('compress');
+    ctx.dirForceDecompress = get<boolean>('decompress');
+    ctx.ociAcceptUncompressedLayers = get<boolean>('oci-accept-uncompressed-layers');
+  }
   const tls = get<boolean>('tls-verify');
   if (tls !== undefined) ctx.tlsVerify = tls;
   const delay = opts.retryDelay as string | undefined;

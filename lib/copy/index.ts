@@ -16,6 +16,7 @@ import {
   guessManifestMediaType, indexTypeFor, isKnownLayerType, layerMediaType, parseIndex, parseManifest, serializeIndex, serializeManifest,
 } from './manifest.ts';
 import { mapLimit, withRetry } from './retry.ts';
+import { convertConfigToOci } from './config.ts';
 
 export interface PolicyChecker {
   checkImage(src: ImageSource): Promise<void>;
@@ -30,6 +31,7 @@ export interface CopyOptions {
   multiArch?: boolean | 'system' | 'all' | 'index-only';
   /** Force a manifest format. */
   format?: 'oci' | 'v2s2';
+  /** Compression of the layers the destination wants compressed (default gzip; skopeo --dest-compress-format). */
   compression?: 'gzip' | 'zstd';
   compressionLevel?: number;
   /** Refuse anything that would change a digest. */
@@ -115,17 +117,17 @@ class Copier {
     return { bytes: m.bytes, mediaType: m.mediaType || guessManifestMediaType(m.bytes) };
   }
 
-  private targetManifestType(srcType: string, needsOci: boolean): string {
-    const supported = this.dest.supportedManifestMimeTypes();
+  /**
+   * containers/image's determineManifestConversion: --format replaces the destination's list of
+   * types; a manifest that must not change (signatures, --preserve-digests) goes as it is, and the
+   * destination may refuse it then.
+   */
+  private targetManifestType(srcType: string, needsOci: boolean, canModify = true): string {
     const forced = this.opts.format === 'oci' ? MT.OCI_MANIFEST : this.opts.format === 'v2s2' ? MT.DOCKER_MANIFEST : undefined;
-    if (forced) {
-      if (supported.length && !supported.includes(forced)) {
-        throw new TspodError('UNSUPPORTED_FORMAT', `the destination ${this.destRef.transport.name}: does not accept manifest type "${forced}"`);
-      }
-      if (forced === MT.DOCKER_MANIFEST && needsOci) {
-        throw new TspodError('UNSUPPORTED_CONVERSION', 'zstd compressed layers are not supported in docker schema2 manifests; use --format oci');
-      }
-      return forced;
+    const supported = forced ? [forced] : this.dest.supportedManifestMimeTypes();
+    if (!canModify) return srcType;
+    if (forced === MT.DOCKER_MANIFEST && needsOci) {
+      throw new TspodError('UNSUPPORTED_CONVERSION', 'zstd compressed layers are not supported in docker schema2 manifests; use --format oci');
     }
     const ok = (t: string) => supported.length === 0 || supported.includes(t);
     if (ok(srcType) && !(needsOci && srcType === MT.DOCKER_MANIFEST)) return srcType;
@@ -135,17 +137,16 @@ class Copier {
     return t;
   }
 
-  private planLayer(l: Descriptor): Plan {
+  private planLayer(l: Descriptor, canRecompress = true): Plan {
     const known = isKnownLayerType(l.mediaType);
     const from = known ? MT.layerCompression(l.mediaType) : 'none';
     if (!known) return { from, to: from, change: false, known };
+    // As containers/image: the chosen compression (default gzip) applies only where the destination
+    // wants layers compressed (docker:, oci:, dir: with --dest-compress); 'preserve' keeps them as they are.
     let to: MT.Compression = from;
-    if (this.opts.compression) to = this.opts.compression;
-    else {
-      const wish = this.dest.desiredLayerCompression();
-      if (wish === 'decompress') to = 'none';
-      else if (wish === 'compress' && from === 'none') to = 'gzip';
-    }
+    const wish = canRecompress ? this.dest.desiredLayerCompression() : 'preserve';
+    if (wish === 'decompress') to = 'none';
+    else if (wish === 'compress') to = from === 'none' ? (this.opts.compression ?? 'gzip') : (this.opts.compression ?? from);
     return { from, to, change: to !== from, known };
   }
 
@@ -155,29 +156,36 @@ class Copier {
       throw new TspodError('UNSUPPORTED_MANIFEST', 'docker schema1 manifests are not supported');
     }
     const m = parseManifest(mb.bytes, srcType);
-    const plans = m.layers.map((l) => this.planLayer(l));
+    let sigs: Buffer[] = [];
+    if (!this.opts.removeSignatures) sigs = await this.retry(() => this.src.getSignatures(instanceDigest));
+    // As containers/image: no layer is recompressed for the destination's sake when that would change
+    // a digest that has to stay (signatures being copied, --preserve-digests).
+    const canRecompress = !this.opts.preserveDigests && sigs.length === 0;
+    const plans = m.layers.map((l) => this.planLayer(l, canRecompress));
     const needsOci = plans.some((p) => p.known && p.to === 'zstd');
-    const target = this.targetManifestType(srcType, needsOci);
+    const target = this.targetManifestType(srcType, needsOci, canRecompress);
     const changes = target !== srcType || plans.some((p) => p.change);
     if (this.opts.preserveDigests && changes) {
       throw new TspodError('PRESERVE_DIGESTS', `preserving digests is not possible: copying to ${this.destRef.transport.name}: requires ${target !== srcType ? `converting the manifest to ${target}` : 'changing layer compression'}`);
     }
 
-    let sigs: Buffer[] = [];
-    if (!this.opts.removeSignatures) {
-      sigs = await this.retry(() => this.src.getSignatures(instanceDigest));
-      if (sigs.length && changes) {
+    if (sigs.length) {
+      if (changes) {
         throw new TspodError('SIGNATURES_INVALIDATED', `copying ${this.srcName()}: would invalidate signatures; use --remove-signatures`);
       }
-      if (sigs.length && !this.dest.supportsSignatures()) {
+      if (!this.dest.supportsSignatures()) {
         throw new TspodError('SIGNATURES_UNSUPPORTED', `cannot copy signatures to ${this.destRef.transport.name}:${this.destRef.stringWithinTransport()}: the destination does not support signatures`);
       }
     }
 
     const limit = this.opts.concurrency ?? 3;
     const layers = await mapLimit(m.layers, limit, (l, i) => this.copyBlob(l, plans[i], { isConfig: false, layerIndex: i }, target));
-    this.report(`Copying config ${m.config.digest}`);
-    const config = await this.copyBlob(m.config, { from: 'none', to: 'none', change: false, known: false }, { isConfig: true, layerIndex: -1 }, target);
+    let config: Descriptor;
+    if (srcType === MT.DOCKER_MANIFEST && target === MT.OCI_MANIFEST) config = await this.copyConfigAsOci(m.config);
+    else {
+      this.report(`Copying config ${m.config.digest}`);
+      config = await this.copyBlob(m.config, { from: 'none', to: 'none', change: false, known: false }, { isConfig: true, layerIndex: -1 }, target);
+    }
 
     let bytes = mb.bytes;
     if (changes) {
@@ -195,7 +203,25 @@ class Copier {
     if (this.opts.sign) sigs = [...sigs, ...(await this.opts.sign(bytes, this.destRef.dockerReference()))];
     this.report('Storing signatures');
     if (sigs.length) await this.dest.putSignatures(sigs, asInstance ? digest : undefined);
-    return { manifestDigest: digest, manifest: bytes, mediaType: target, configDigest: m.config.digest };
+    return { manifestDigest: digest, manifest: bytes, mediaType: target, configDigest: config.digest };
+  }
+
+  /** schema2 -> OCI: containers/image writes the config again as an OCI one (lib/copy/config.ts). */
+  private async copyConfigAsOci(desc: Descriptor): Promise<Descriptor> {
+    const original = await this.retry(async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of (await this.src.getBlob(desc)).stream) chunks.push(Buffer.from(c));
+      const b = Buffer.concat(chunks);
+      if (sha256Digest(b) !== desc.digest || b.length !== desc.size) throw new DigestMismatchError(desc.digest, sha256Digest(b), true);
+      return b;
+    });
+    const bytes = convertConfigToOci(original);
+    const out: Descriptor = { mediaType: MT.OCI_CONFIG, digest: sha256Digest(bytes), size: bytes.length };
+    this.report(`Copying config ${out.digest}`);
+    const popts: PutBlobOptions = { isConfig: true, layerIndex: -1 };
+    if (await this.retry(() => this.dest.tryReusingBlob(out, popts))) return out;
+    await this.retry(() => this.dest.putBlob(Readable.from([bytes]), { digest: out.digest, size: out.size, mediaType: out.mediaType }, popts));
+    return out;
   }
 
   private async copyList(top: ManifestBytes): Promise<CopyResult> {

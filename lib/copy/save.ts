@@ -53,8 +53,9 @@ export async function saveImages(images: { id: string; name?: string }[], o: Sav
     o.format === 'oci-archive' ? `oci-archive:${path}${tag}` : o.format === 'oci-dir' ? `oci:${path}${tag}` : `dir:${path}`;
   await copyImage(await source(img.id), await parseImageName(dest), {
     ...copyOpts,
+    // podman save --compress: containers/image DirForceCompress (the OCI formats compress anyway)
+    destCtx: { ...o.ctx, dirForceCompress: o.compress },
     format: o.format === 'docker-dir' ? 'v2s2' : o.format === 'oci-dir' ? 'oci' : undefined,
-    compression: o.compress ? 'gzip' : undefined,
   });
 }
 

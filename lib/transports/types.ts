@@ -33,6 +33,19 @@ export interface SystemContext {
   storeRunRoot?: string;
   /** Whether an interactive TTY is attached (short-name prompts). */
   interactive?: boolean;
+  /** dir: destination: compress uncompressed layers (skopeo --dest-compress). */
+  dirForceCompress?: boolean;
+  /** dir: destination: store layers uncompressed (skopeo --dest-decompress). */
+  dirForceDecompress?: boolean;
+  /** oci:/oci-archive: destination: keep uncompressed layers as they are (default: compress them). */
+  ociAcceptUncompressedLayers?: boolean;
+  /**
+   * oci:/oci-archive: blobs (manifests too) live in DIR/<alg>/<hex> instead of the layout's blobs/
+   * (skopeo --shared-blob-dir); index.json stays in the layout.
+   */
+  ociSharedBlobDir?: string;
+  /** docker-archive: destination: more RepoTags ("host/repo:tag") besides the reference's own. */
+  dockerArchiveAdditionalTags?: string[];
 }
 
 export interface ManifestBytes {

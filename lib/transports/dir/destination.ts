@@ -9,7 +9,7 @@ import { TspodError } from '../../errors.ts';
 import { digestHex } from '../../oci/digest.ts';
 import type { Descriptor } from '../../oci/types.ts';
 import { writeFileAtomic, writeStreamHashed } from '../fs-util.ts';
-import type { BlobInfo, ImageDestination, LayerCompressionWish, PutBlobOptions } from '../types.ts';
+import type { BlobInfo, ImageDestination, LayerCompressionWish, PutBlobOptions, SystemContext } from '../types.ts';
 import { DIR_VERSION, type DirReference } from './transport.ts';
 import { blobPath, manifestPath, signaturePath } from './source.ts';
 
@@ -42,22 +42,26 @@ export class DirImageDestination implements ImageDestination {
   private readonly files = new Map<string, Buffer>(); // manifests and signatures, written at commit
   private committed = false;
 
-  private constructor(readonly reference: DirReference, private readonly createdDir: boolean) {
+  private constructor(readonly reference: DirReference, private readonly createdDir: boolean, private readonly compression: LayerCompressionWish) {
     this.dir = reference.resolvedPath;
   }
 
-  static async open(ref: DirReference): Promise<DirImageDestination> {
+  static async open(ref: DirReference, ctx: SystemContext = {}): Promise<DirImageDestination> {
+    if (ctx.dirForceCompress && ctx.dirForceDecompress) {
+      throw new TspodError('INVALID_ARGUMENT', `initializing destination dir:${ref.path}: Cannot compress and decompress at the same time`);
+    }
     const entries = await listDir(ref.resolvedPath);
     if (entries) await checkIsImageDir(ref.resolvedPath, entries);
     else await mkdir(ref.resolvedPath, { recursive: true });
-    return new DirImageDestination(ref, entries === undefined);
+    const compression = ctx.dirForceCompress ? 'compress' : ctx.dirForceDecompress ? 'decompress' : 'preserve';
+    return new DirImageDestination(ref, entries === undefined, compression);
   }
 
   supportedManifestMimeTypes(): string[] {
     return [];
   }
   desiredLayerCompression(): LayerCompressionWish {
-    return 'preserve';
+    return this.compression;
   }
   acceptsForeignLayerURLs(): boolean {
     return false;

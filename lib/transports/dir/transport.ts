@@ -36,9 +36,9 @@ export class DirReference implements ImageReference {
     const { DirImageSource } = await import('./source.ts');
     return DirImageSource.open(this);
   }
-  async newImageDestination(_ctx: SystemContext): Promise<ImageDestination> {
+  async newImageDestination(ctx: SystemContext): Promise<ImageDestination> {
     const { DirImageDestination } = await import('./destination.ts');
-    return DirImageDestination.open(this);
+    return DirImageDestination.open(this, ctx);
   }
   async deleteImage(_ctx: SystemContext): Promise<void> {
     const { deleteDirImage } = await import('./destination.ts');

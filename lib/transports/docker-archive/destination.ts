@@ -17,11 +17,15 @@ import { DockerArchiveWriter, type ArchiveImage } from './writer.ts';
 export class DockerArchiveDestination implements ImageDestination {
   private image?: ArchiveImage;
   private finished = false;
-  private constructor(readonly reference: DockerArchiveReference, private readonly writer: DockerArchiveWriter, private readonly own: boolean) {}
+  private constructor(
+    readonly reference: DockerArchiveReference, private readonly writer: DockerArchiveWriter, private readonly own: boolean,
+    private readonly additionalTags: string[],
+  ) {}
 
   static async open(ref: DockerArchiveReference, ctx: SystemContext): Promise<DockerArchiveDestination> {
-    if (ref.writer) return new DockerArchiveDestination(ref, ref.writer, false);
-    return new DockerArchiveDestination(ref, await DockerArchiveWriter.create(ref.resolvedPath, ctx.tmpDir), true);
+    const extra = ctx.dockerArchiveAdditionalTags ?? [];
+    if (ref.writer) return new DockerArchiveDestination(ref, ref.writer, false, extra);
+    return new DockerArchiveDestination(ref, await DockerArchiveWriter.create(ref.resolvedPath, ctx.tmpDir), true, extra);
   }
 
   supportedManifestMimeTypes(): string[] {
@@ -54,13 +58,13 @@ export class DockerArchiveDestination implements ImageDestination {
 
   async putManifest(bytes: Buffer, mediaType: string, instanceDigest?: string): Promise<void> {
     if (instanceDigest || mediaType !== MT.DOCKER_MANIFEST) {
-      throw new TspodError('UNSUPPORTED', `docker-archive: unsupported manifest type "${mediaType}"`);
+      throw new TspodError('UNSUPPORTED', 'writing manifest: Unsupported manifest type, need a Docker schema 2 manifest');
     }
     const m = parseManifest(bytes, mediaType);
     this.image = {
       configDigest: m.config.digest,
       layerDigests: m.layers.map((l) => l.digest),
-      repoTags: this.reference.tag ? [this.reference.tag] : [],
+      repoTags: [...(this.reference.tag ? [this.reference.tag] : []), ...this.additionalTags],
     };
   }
 

@@ -35,6 +35,20 @@ export async function readArchiveManifest(tar: TarIndex, where: string): Promise
   return items;
 }
 
+/**
+ * The RepoTags of every image in the archive, as written, and "@N" for an image without any
+ * (skopeo list-tags docker-archive:). The reference's own NAME:TAG or @N does not narrow the list.
+ */
+export async function listArchiveTags(ref: DockerArchiveReference, ctx: SystemContext): Promise<string[]> {
+  const tar = await TarIndex.open(ref.resolvedPath, ctx.tmpDir);
+  try {
+    const items = await readArchiveManifest(tar, ref.resolvedPath);
+    return items.flatMap((it, i) => (it.RepoTags?.length ? it.RepoTags : [`@${i}`]));
+  } finally {
+    await tar.close();
+  }
+}
+
 export class DockerArchiveSource implements ImageSource {
   private readonly paths = new Map<string, string>(); // digest -> path inside the tar
   private manifest?: ManifestBytes;

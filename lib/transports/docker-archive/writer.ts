@@ -35,8 +35,14 @@ export class DockerArchiveWriter {
     return new DockerArchiveReference(path, tag, undefined, this);
   }
 
+  /** Add an image; one already there with the same config gains the new RepoTags (as containers/image). */
   addImage(img: ArchiveImage): void {
-    this.images.push(img);
+    const same = this.images.find((i) => i.configDigest === img.configDigest);
+    if (!same) {
+      this.images.push({ ...img, repoTags: [...new Set(img.repoTags)] });
+      return;
+    }
+    for (const t of img.repoTags) if (!same.repoTags.includes(t)) same.repoTags.push(t);
   }
 
   async finish(): Promise<void> {
@@ -105,7 +111,9 @@ export class DockerArchiveWriter {
         manifest.push({ Config: configName, RepoTags: img.repoTags, Layers: layers });
       }
       await addBytes('manifest.json', JSON.stringify(manifest));
-      await addBytes('repositories', JSON.stringify(repositories));
+      // Go's encoding/json writes map keys sorted.
+      const sorted = Object.fromEntries(Object.keys(repositories).sort().map((k) => [k, sortKeys(repositories[k])]));
+      await addBytes('repositories', JSON.stringify(sorted));
       pack.finalize();
     } catch (err) {
       pack.destroy(err as Error);
@@ -113,7 +121,11 @@ export class DockerArchiveWriter {
     await done;
   }
 
-  /** The pre-1.10 per-layer entries containers/image also writes; returns the top layer ID. */
+  /**
+   * The pre-1.10 per-layer entries containers/image also writes; returns the top layer ID. IDs are
+   * containers/image's: the sha256 of the layer's legacy config with "layer_id": chainID added
+   * (the top layer's config holds part of the image config, so images sharing layers differ there).
+   */
   private async writeLegacy(
     img: ArchiveImage, configBytes: Buffer, written: Set<string>,
     addBytes: (name: string, data: Buffer | string) => Promise<void>, pack: import('tar-stream').Pack,
@@ -122,24 +134,31 @@ export class DockerArchiveWriter {
     let chainID = '';
     let last = '';
     for (const [i, d] of img.layerDigests.entries()) {
+      const layerConfig: Record<string, unknown> = {};
+      if (last) layerConfig.parent = last;
+      if (i === img.layerDigests.length - 1) {
+        for (const k of ['architecture', 'config', 'container', 'container_config', 'created', 'docker_version', 'os']) layerConfig[k] = config[k] ?? null;
+      }
       chainID = chainID === '' ? d : 'sha256:' + createHash('sha256').update(`${chainID} ${d}`).digest('hex');
-      // Mix in the config for the top layer so two images sharing layers get distinct top IDs.
-      const top = i === img.layerDigests.length - 1;
-      const id = createHash('sha256').update(chainID + (top ? ' ' + img.configDigest : '')).digest('hex');
+      const id = createHash('sha256').update(goMapJson({ ...layerConfig, layer_id: chainID })).digest('hex');
       if (!written.has(id)) {
-        const layerConfig: Record<string, unknown> = {};
-        if (top) for (const k of ['architecture', 'config', 'container', 'container_config', 'created', 'docker_version', 'os']) layerConfig[k] = config[k] ?? null;
-        layerConfig.id = id;
-        if (last) layerConfig.parent = last;
-        const sorted = Object.fromEntries(Object.entries(layerConfig).sort(([a], [b]) => (a < b ? -1 : 1)));
         await new Promise<void>((resolve, reject) =>
-          pack.entry({ name: `${id}/layer.tar`, type: 'symlink', linkname: `../${digestHex(d)}.tar`, mode: 0o777, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve())));
+          pack.entry({ name: `${id}/layer.tar`, type: 'symlink', linkname: `../${digestHex(d)}.tar`, mode: 0, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve())));
         await addBytes(`${id}/VERSION`, '1.0');
-        await addBytes(`${id}/json`, JSON.stringify(sorted));
+        await addBytes(`${id}/json`, goMapJson({ ...layerConfig, id }));
         written.add(id);
       }
       last = id;
     }
     return last;
   }
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+}
+
+/** json.Marshal of a Go map: keys sorted, compact, <, > and & escaped. */
+function goMapJson(o: Record<string, unknown>): string {
+  return JSON.stringify(sortKeys(o)).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Descriptor } from '../../oci/types.ts';
 import { tempName } from '../fs-util.ts';
 import { TarIndex } from '../docker-archive/tar-index.ts';
-import { OciLayoutSource, type LayoutReader } from '../oci-layout/source.ts';
+import { OciLayoutSource, sharedBlobReader, type LayoutReader } from '../oci-layout/source.ts';
 import { OciLayoutDestination } from '../oci-layout/destination.ts';
 import type { BlobInfo, ImageDestination, ImageSource, LayerCompressionWish, PutBlobOptions, SystemContext } from '../types.ts';
 import type { OciArchiveReference } from './transport.ts';
@@ -20,7 +20,8 @@ export async function openOciArchiveSource(ref: OciArchiveReference, ctx: System
     openFile: async (name, offset) => tar.openFile(name, offset),
   };
   try {
-    return await OciLayoutSource.open(ref, reader, ref.image, () => tar.close());
+    // As containers/image: a shared blob directory applies to the archive's layout too.
+    return await OciLayoutSource.open(ref, sharedBlobReader(reader, ctx.ociSharedBlobDir), ref.image, () => tar.close());
   } catch (err) {
     await tar.close();
     throw err;
@@ -65,7 +66,7 @@ export class OciArchiveDestination implements ImageDestination {
 
   static async open(ref: OciArchiveReference, ctx: SystemContext): Promise<OciArchiveDestination> {
     const dir = await mkdtemp(join(ctx.tmpDir ?? tmpdir(), 'tspod-oci-archive-'));
-    const layout = await OciLayoutDestination.open(ref, dir, ref.image);
+    const layout = await OciLayoutDestination.open(ref, dir, ref.image, ctx);
     return new OciArchiveDestination(ref, dir, layout);
   }
 
@@ -73,7 +74,7 @@ export class OciArchiveDestination implements ImageDestination {
     return this.layout.supportedManifestMimeTypes();
   }
   desiredLayerCompression(): LayerCompressionWish {
-    return 'preserve';
+    return this.layout.desiredLayerCompression();
   }
   acceptsForeignLayerURLs(): boolean {
     return true;

@@ -1,16 +1,17 @@
-// Blobs go to blobs/sha256/ under temp names renamed to their digest (content-addressed, harmless
-// if the copy fails: an unreferenced blob). index.json is updated only in commit(), under a flock of
-// the layout directory, with a temp file + rename.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// Blobs go to blobs/sha256/ (or a shared blob directory's sha256/) under temp names renamed to their
+// digest (content-addressed, harmless if the copy fails: an unreferenced blob). index.json is updated
+// only in commit(), under a flock of the layout directory, with a temp file + rename. Uncompressed
+// layers are compressed unless ociAcceptUncompressedLayers, as containers/image does.
+import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TspodError } from '../../errors.ts';
-import { sha256Digest } from '../../oci/digest.ts';
+import { parseDigest, sha256Digest } from '../../oci/digest.ts';
 import * as MT from '../../oci/media-types.ts';
 import type { Descriptor, Index } from '../../oci/types.ts';
 import { writeFileAtomic, writeStreamHashed, withDirLock } from '../fs-util.ts';
-import type { BlobInfo, ImageDestination, ImageReference, LayerCompressionWish, PutBlobOptions } from '../types.ts';
-import { blobName, dirLayoutReader, readIndex } from './source.ts';
+import type { BlobInfo, ImageDestination, ImageReference, LayerCompressionWish, PutBlobOptions, SystemContext } from '../types.ts';
+import { blobName, dirLayoutReader, readIndex, sharedBlobReader } from './source.ts';
 import { REF_NAME_ANNOTATION } from './transport.ts';
 
 const LAYOUT = '{"imageLayoutVersion": "1.0.0"}';
@@ -20,18 +21,31 @@ export class OciLayoutDestination implements ImageDestination {
   private readonly created: string[] = [];
   private committed = false;
 
-  private constructor(readonly reference: ImageReference, readonly root: string, private readonly image: string) {}
+  /** made: the first directory open() created (undefined when the layout existed), removed again if nothing is committed. */
+  private constructor(readonly reference: ImageReference, readonly root: string, private readonly image: string, private readonly ctx: SystemContext, private readonly made?: string) {}
 
-  static async open(ref: ImageReference, root: string, image: string): Promise<OciLayoutDestination> {
-    await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
-    return new OciLayoutDestination(ref, root, image);
+  static async open(ref: ImageReference, root: string, image: string, ctx: SystemContext = {}): Promise<OciLayoutDestination> {
+    // The spec wants blobs/ even when it stays empty (all blobs in a shared directory).
+    const made = await mkdir(join(root, 'blobs'), { recursive: true });
+    return new OciLayoutDestination(ref, root, image, ctx, made === undefined ? undefined : resolve(made));
   }
 
+  /** The layout's blobs/, or the shared blob directory: <alg>/<hex> below it. */
+  private get blobsDir(): string {
+    return this.ctx.ociSharedBlobDir ?? join(this.root, 'blobs');
+  }
+
+  private blobPath(digest: string): string {
+    const { algorithm, hex } = parseDigest(digest);
+    return join(this.blobsDir, algorithm, hex);
+  }
+
+  /** OCI types only, as containers/image: a schema2 image is converted unless it must not change. */
   supportedManifestMimeTypes(): string[] {
-    return [MT.OCI_MANIFEST, MT.DOCKER_MANIFEST, MT.OCI_INDEX, MT.DOCKER_MANIFEST_LIST];
+    return [MT.OCI_MANIFEST, MT.OCI_INDEX];
   }
   desiredLayerCompression(): LayerCompressionWish {
-    return 'preserve';
+    return this.ctx.ociAcceptUncompressedLayers ? 'preserve' : 'compress';
   }
   acceptsForeignLayerURLs(): boolean {
     return true;
@@ -45,7 +59,7 @@ export class OciLayoutDestination implements ImageDestination {
 
   async tryReusingBlob(desc: Descriptor): Promise<Descriptor | undefined> {
     try {
-      const st = await stat(join(this.root, blobName(desc.digest)));
+      const st = await stat(this.blobPath(desc.digest));
       if (desc.size >= 0 && st.size !== desc.size) return undefined;
       return { ...desc, size: st.size };
     } catch {
@@ -54,9 +68,8 @@ export class OciLayoutDestination implements ImageDestination {
   }
 
   async putBlob(stream: Readable, info: BlobInfo, _opts: PutBlobOptions): Promise<Descriptor> {
-    const dir = join(this.root, 'blobs', 'sha256');
-    const { tmp, digest, size } = await writeStreamHashed(dir, stream, info.digest?.startsWith('sha256:') ? info.digest : undefined);
-    const final = join(this.root, blobName(digest));
+    const { tmp, digest, size } = await writeStreamHashed(join(this.blobsDir, 'sha256'), stream, info.digest?.startsWith('sha256:') ? info.digest : undefined);
+    const final = this.blobPath(digest);
     const existed = await stat(final).then(() => true, () => false);
     await rename(tmp, final);
     if (!existed) this.created.push(final);
@@ -65,8 +78,9 @@ export class OciLayoutDestination implements ImageDestination {
 
   async putManifest(bytes: Buffer, mediaType: string, instanceDigest?: string): Promise<void> {
     const digest = sha256Digest(bytes);
-    const final = join(this.root, blobName(digest));
+    const final = this.blobPath(digest);
     const existed = await stat(final).then(() => true, () => false);
+    await mkdir(dirname(final), { recursive: true });
     await writeFileAtomic(final, bytes);
     if (!existed) this.created.push(final);
     if (instanceDigest) return;
@@ -100,6 +114,19 @@ export class OciLayoutDestination implements ImageDestination {
   async close(): Promise<void> {
     if (this.committed) return;
     for (const p of this.created) await rm(p, { force: true });
+    if (!this.made) return;
+    // A failed copy into a new layout leaves no directory behind: remove the (empty) ones open() made.
+    const made = this.made;
+    const root = resolve(this.root);
+    const dirs = [join(root, 'blobs', 'sha256'), join(root, 'blobs')];
+    for (let d = root; d !== dirname(d) && (d + '/').startsWith(made + '/'); d = dirname(d)) dirs.push(d);
+    for (const d of dirs.filter((x) => x === made || x.startsWith(made + '/'))) {
+      try {
+        await rmdir(d);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') break;
+      }
+    }
   }
 }
 
@@ -135,10 +162,15 @@ function serializeLayoutIndex(index: Index): string {
   return JSON.stringify(o);
 }
 
-/** Remove an image from a layout and the blobs nothing else references. */
-export async function deleteOciImage(root: string, image: string): Promise<void> {
+/**
+ * Remove an image from a layout and the layout's blobs nothing else references. With a shared blob
+ * directory, manifests are read from there too, but only the layout's own blobs/ is swept: other
+ * layouts may use the shared blobs (as containers/image).
+ */
+export async function deleteOciImage(root: string, image: string, sharedBlobDir?: string): Promise<void> {
   await withDirLock(root, async () => {
     const reader = dirLayoutReader(root);
+    const shared = sharedBlobReader(reader, sharedBlobDir);
     const index = await readIndex(reader);
     const { findDescriptor } = await import('./source.ts');
     const desc = findDescriptor(index, image, root);
@@ -149,7 +181,7 @@ export async function deleteOciImage(root: string, image: string): Promise<void>
       if (live.has(d.digest)) return;
       live.add(d.digest);
       if (!MT.isIndex(d.mediaType) && !MT.isManifest(d.mediaType)) return;
-      const bytes = await reader.readFile(blobName(d.digest));
+      const bytes = (await shared.readFile(blobName(d.digest))) ?? (await reader.readFile(blobName(d.digest)));
       if (!bytes) return;
       const m = JSON.parse(bytes.toString('utf8'));
       for (const c of [...(m.manifests ?? []), ...(m.config ? [m.config] : []), ...(m.layers ?? [])]) await visit(c);

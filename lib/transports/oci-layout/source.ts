@@ -40,6 +40,27 @@ export function blobName(digest: string): string {
   return `blobs/${algorithm}/${hex}`;
 }
 
+/**
+ * A reader that takes blobs (manifests included) from a shared blob directory, DIR/<alg>/<hex>, and
+ * everything else (index.json) from `reader`, as containers/image with OCISharedBlobDirPath.
+ */
+export function sharedBlobReader(reader: LayoutReader, sharedBlobDir: string | undefined): LayoutReader {
+  if (!sharedBlobDir) return reader;
+  const shared = dirLayoutReader(sharedBlobDir);
+  const pick = (name: string) => (name.startsWith('blobs/') ? { r: shared, n: name.slice('blobs/'.length) } : { r: reader, n: name });
+  return {
+    where: reader.where,
+    readFile: (name) => {
+      const { r, n } = pick(name);
+      return r.readFile(n);
+    },
+    openFile: (name, offset) => {
+      const { r, n } = pick(name);
+      return r.openFile(n, offset);
+    },
+  };
+}
+
 export async function readIndex(reader: LayoutReader): Promise<Index> {
   const bytes = await reader.readFile('index.json');
   if (!bytes) throw new TspodError('NO_SUCH_IMAGE', `${reader.where}: not an OCI layout: index.json missing`);

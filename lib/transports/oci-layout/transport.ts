@@ -61,17 +61,17 @@ export function validatePathScope(scope: string): void {
 
 export class OciLayoutReference extends OciPathReference {
   readonly transport = ociLayoutTransport;
-  async newImageSource(_ctx: SystemContext): Promise<ImageSource> {
-    const { OciLayoutSource, dirLayoutReader } = await import('./source.ts');
-    return OciLayoutSource.open(this, dirLayoutReader(this.resolvedPath), this.image);
+  async newImageSource(ctx: SystemContext): Promise<ImageSource> {
+    const { OciLayoutSource, dirLayoutReader, sharedBlobReader } = await import('./source.ts');
+    return OciLayoutSource.open(this, sharedBlobReader(dirLayoutReader(this.resolvedPath), ctx.ociSharedBlobDir), this.image);
   }
-  async newImageDestination(_ctx: SystemContext): Promise<ImageDestination> {
+  async newImageDestination(ctx: SystemContext): Promise<ImageDestination> {
     const { OciLayoutDestination } = await import('./destination.ts');
-    return OciLayoutDestination.open(this, this.resolvedPath, this.image);
+    return OciLayoutDestination.open(this, this.resolvedPath, this.image, ctx);
   }
-  async deleteImage(_ctx: SystemContext): Promise<void> {
+  async deleteImage(ctx: SystemContext): Promise<void> {
     const { deleteOciImage } = await import('./destination.ts');
-    await deleteOciImage(this.resolvedPath, this.image);
+    await deleteOciImage(this.resolvedPath, this.image, ctx.ociSharedBlobDir);
   }
 }
 
