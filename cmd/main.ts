@@ -2,7 +2,7 @@
 // to exit statuses. This is the one place that prints the final error; library code throws.
 import yargs, { type Argv } from 'yargs';
 import { commandGroups, topLevelCommands } from './commands.ts';
-import { globalOptions } from './shared/global.ts';
+import { effectiveGlobals, globalOptions } from './shared/global.ts';
 import type { CommandModule, Io } from './types.ts';
 import { EXIT_TOOL, TspodError } from '../lib/errors.ts';
 import { processIo, reportError } from './report.ts';
@@ -22,7 +22,7 @@ function toYargsCommand(mod: CommandModule<any>, io: Io, setExit: (code: number)
     describe: mod.describe,
     builder: mod.builder,
     handler: async (argv: any) => {
-      const code = await mod.handler(argv, io);
+      const code = await mod.handler(effectiveGlobals(argv), io);
       setExit(typeof code === 'number' ? code : 0);
     },
   };

@@ -1,6 +1,7 @@
 import type { CommandModule, GlobalOptions } from '../types.ts';
 import { EXEC_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, effectiveGlobals } from '../shared/global.ts';
 
 export function execCommand(): CommandModule<GlobalOptions> {
   return {
@@ -8,7 +9,9 @@ export function execCommand(): CommandModule<GlobalOptions> {
     describe: 'Run a process in a running container',
     builder: (y) => addFlags(y, EXEC_FLAGS).example('tspod exec -it web sh', ''),
     handler: async (argv, io) => {
-      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'exec'), EXEC_FLAGS);
+      // global options may follow the verb (podman's are persistent); parsing still stops at the first positional
+      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'exec'), [...EXEC_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB]);
+      argv = effectiveGlobals(argv, opts);
       const engine = await openEngine(argv);
       let ref = rest[0];
       let cmd = rest.slice(1);

@@ -2,6 +2,7 @@ import type { CommandModule, GlobalOptions, Io } from '../types.ts';
 import { RUN_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { createWithPull, pullFlagsOf, toCreateOptions } from './create.ts';
 import { TspodError } from '../../lib/errors.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, effectiveGlobals } from '../shared/global.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
 /**
@@ -57,7 +58,9 @@ export function runCommand(): CommandModule<GlobalOptions> {
       .example('tspod run --rm busybox echo hi', '')
       .example('tspod run -d --name web -p 8080:80 nginx', ''),
     handler: async (argv, io) => {
-      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'run'), RUN_FLAGS);
+      // global options may follow the verb (podman's are persistent); parsing still stops at the first positional
+      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'run'), [...RUN_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB]);
+      argv = effectiveGlobals(argv, opts);
       if (rest.length === 0) throw new TspodError('USAGE', 'run requires at least 1 arg(s), only received 0');
       if (opts.detach && opts.rm && opts.restart && opts.restart !== 'no') throw new TspodError('USAGE', 'the --rm option conflicts with --restart');
       const engine = await openEngine(argv);
