@@ -49,3 +49,25 @@ export function effectiveGlobals<T extends Record<string, any>>(argv: T, after: 
   }
   return out as T;
 }
+
+/**
+ * For verbs that read their raw words themselves (unshare): take the global options out of the words
+ * before the first non-option one (COMMAND and what follows stay as they are). The verb's own options
+ * are left in place and must not take a separate value.
+ */
+export function takeGlobalFlags(words: string[]): { globals: Record<string, string>; rest: string[] } {
+  const globals: Record<string, string> = {};
+  const rest: string[] = [];
+  let i = 0;
+  for (; i < words.length; i++) {
+    const w = words[i];
+    if (w === '--' || !w.startsWith('--')) break;
+    const eq = w.indexOf('=');
+    const f = GLOBAL_FLAGS.find((g) => g.name === w.slice(2, eq < 0 ? undefined : eq));
+    if (!f) rest.push(w);
+    else if (eq >= 0) globals[camel(f.name)] = w.slice(eq + 1);
+    else if (i + 1 < words.length) globals[camel(f.name)] = words[++i];
+    else rest.push(w);
+  }
+  return { globals, rest: [...rest, ...words.slice(i)] };
+}

@@ -8,6 +8,7 @@ import type { CommandModule, Io } from '../types.ts';
 import { EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, TspodError } from '../../lib/errors.ts';
 import { inUserNamespace, isRootless } from '../../lib/rootless/index.ts';
 import { storagePaths } from '../../lib/config/paths.ts';
+import { effectiveGlobals, takeGlobalFlags } from '../shared/global.ts';
 
 interface UnshareOptions {
   command?: string[];
@@ -59,12 +60,14 @@ export function unshareCommand(): CommandModule<UnshareOptions> {
     handler: async (rawOpts, io) => {
       const raw = ((rawOpts as any)['--'] as unknown[] | undefined)?.map(String) ?? [];
       const verbAt = raw.indexOf('unshare');
-      const parsed = parseUnshareArgs(verbAt >= 0 ? raw.slice(verbAt + 1) : raw);
+      // global options may follow the verb, as podman's persistent flags
+      const { globals, rest } = takeGlobalFlags(verbAt >= 0 ? raw.slice(verbAt + 1) : raw);
+      const parsed = parseUnshareArgs(rest);
       if (parsed.help) {
         io.stdout.write(USAGE);
         return 0;
       }
-      const opts = { ...rawOpts, rootlessNetns: parsed.rootlessNetns, command: parsed.command };
+      const opts = { ...effectiveGlobals(rawOpts, globals), rootlessNetns: parsed.rootlessNetns, command: parsed.command };
       if (!isRootless()) throw new TspodError('NOT_ROOTLESS', 'please use unshare with rootless');
       if (!inUserNamespace()) {
         throw new TspodError('NO_USERNS', 'not running inside the rootless user namespace', {
