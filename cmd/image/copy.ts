@@ -1,7 +1,6 @@
 // tspod image copy SRC DEST: skopeo copy for podman-style use (issue 3). Both sides are
 // transport:reference names; a name without a transport is a registry image (docker://).
 import type { CommandModule } from '../types.ts';
-import { TspodError } from '../../lib/errors.ts';
 import { loadPolicyChecker, registryFlags, systemContext, type RegistryFlags } from './transfer.ts';
 
 export interface ImageCopyOptions extends RegistryFlags {
@@ -33,18 +32,15 @@ export function imageCopyCommand(): CommandModule<ImageCopyOptions> {
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'Suppress progress output' })
         .example('$0 image copy docker://127.0.0.1:5000/busybox:latest oci:/tmp/busybox:latest', ''),
     handler: async (opts, io) => {
-      if (opts.format && opts.format !== 'oci' && opts.format !== 'v2s2') throw new TspodError('INVALID_ARGUMENT', `unknown format "${opts.format}"`);
-      if (opts.compressionFormat && opts.compressionFormat !== 'gzip' && opts.compressionFormat !== 'zstd') {
-        throw new TspodError('INVALID_ARGUMENT', `unsupported compression format "${opts.compressionFormat}"`);
-      }
+      const { copyFlagOptions } = await import('../../lib/copy/options.ts');
+      const flags = await copyFlagOptions(opts);
       const { parseImageName } = await import('../../lib/transports/index.ts');
       const { copyImage } = await import('../../lib/copy/index.ts');
       const parse = (s: string) => parseImageName(s).catch((err) => (/unknown transport|expected colon/.test((err as Error).message) ? parseImageName(`docker://${s}`) : Promise.reject(err)));
       const ctx = systemContext(opts, io);
       const res = await copyImage(await parse(opts.source), await parse(opts.destination), {
+        ...flags,
         srcCtx: ctx, destCtx: ctx, all: opts.all, policy: await loadPolicyChecker(io),
-        format: opts.format as 'oci' | 'v2s2' | undefined,
-        compression: opts.compressionFormat as 'gzip' | 'zstd' | undefined, compressionLevel: opts.compressionLevel,
         preserveDigests: opts.preserveDigests, removeSignatures: opts.removeSignatures,
         retryTimes: ctx.retryTimes, retryDelayMs: ctx.retryDelayMs,
         reportWriter: opts.quiet ? undefined : io.stderr,

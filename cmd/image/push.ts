@@ -1,7 +1,6 @@
 // tspod push IMAGE [DESTINATION]: podman-push(1). DESTINATION defaults to IMAGE's name in its
 // registry; without a transport it is a docker:// reference.
 import type { CommandModule } from '../types.ts';
-import { TspodError } from '../../lib/errors.ts';
 import { loadPolicyChecker, registryFlags, systemContext, type RegistryFlags } from './transfer.ts';
 
 export interface PushOptions extends RegistryFlags {
@@ -39,12 +38,8 @@ export function pushCommand(): CommandModule<PushOptions> {
         .example('$0 push busybox oci-archive:/tmp/busybox.tar', ''),
     handler: async (opts, io) => {
       const ctx = systemContext(opts, io);
-      if (opts.format && opts.format !== 'oci' && opts.format !== 'v2s2') {
-        throw new TspodError('INVALID_ARGUMENT', `unknown format "${opts.format}". Choose on of the supported formats: 'oci', 'v2s2'`);
-      }
-      if (opts.compressionFormat && opts.compressionFormat !== 'gzip' && opts.compressionFormat !== 'zstd') {
-        throw new TspodError('INVALID_ARGUMENT', `unsupported compression format "${opts.compressionFormat}"`);
-      }
+      const { copyFlagOptions } = await import('../../lib/copy/options.ts');
+      const flags = await copyFlagOptions(opts, 'podman');
       const { parseImageName } = await import('../../lib/transports/index.ts');
       const { copyImage } = await import('../../lib/copy/index.ts');
       const { openImageStore } = await import('./shared.ts');
@@ -66,18 +61,10 @@ export function pushCommand(): CommandModule<PushOptions> {
       }
       // As podman: a destination that does not parse as transport:reference is a registry name.
       const dest = await parseImageName(destName).catch(() => parseImageName(`docker://${destName}`));
-      let sign: ((m: Buffer, r?: string) => Promise<Buffer[]>) | undefined;
-      if (opts.signBy || opts.signBySigstorePrivateKey) {
-        const { createSigner, readPassphraseFile } = await import('../../lib/signature/signer.ts');
-        const passphrase = opts.signPassphraseFile ? await readPassphraseFile(opts.signPassphraseFile) : undefined;
-        sign = await createSigner({ signBy: opts.signBy, sigstorePrivateKey: opts.signBySigstorePrivateKey, passphrase });
-      }
       const res = await copyImage(src, dest, {
+        ...flags,
         srcCtx: ctx, destCtx: ctx, policy: await loadPolicyChecker(io),
-        format: opts.format as 'oci' | 'v2s2' | undefined,
-        compression: opts.compressionFormat as 'gzip' | 'zstd' | undefined,
-        compressionLevel: opts.compressionLevel,
-        removeSignatures: opts.removeSignatures, sign,
+        removeSignatures: opts.removeSignatures,
         retryTimes: ctx.retryTimes, retryDelayMs: ctx.retryDelayMs,
         reportWriter: opts.quiet ? undefined : io.stderr,
       });

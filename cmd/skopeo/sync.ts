@@ -163,12 +163,9 @@ export function syncCommand(): CommandModule<SyncOptions> {
         }
         const { parseImageName } = await import('../../lib/transports/index.ts');
         const { copyImage } = await import('../../lib/copy/index.ts');
-        const { createSigner, readPassphraseFile } = await import('../../lib/signature/signer.ts');
-        const passphrase = opts.signPassphraseFile ? await readPassphraseFile(opts.signPassphraseFile) : undefined;
-        const sign = await createSigner({ signBy: opts.signBy, sigstorePrivateKey: opts.signBySigstorePrivateKey, passphrase });
+        const { copyFlagOptions } = await import('../../lib/copy/options.ts');
+        const flags = await copyFlagOptions(opts);
         const policy = await policyFor(opts);
-        const format = opts.format === 'oci' || opts.format === 'v2s2' ? opts.format : undefined;
-        if (opts.format && !format) throw new TspodError('INVALID_ARGUMENT', `unknown format "${opts.format}"`);
         let synced = 0;
         const failures: string[] = [];
         for (const [n, img] of images.entries()) {
@@ -185,15 +182,14 @@ export function syncCommand(): CommandModule<SyncOptions> {
             if (opts.dest === 'dir') await mkdir(destPath, { recursive: true });
             const dest = await parseImageName(destName);
             await copyImage(img.ref, dest, {
+              ...flags,
               srcCtx: img.ctx,
               destCtx,
               all: opts.all,
-              format,
               preserveDigests: opts.preserveDigests,
               retryTimes: opts.retryTimes,
               reportWriter: io.stdout,
               policy,
-              sign,
               removeSignatures: opts.removeSignatures,
             });
             synced++;
