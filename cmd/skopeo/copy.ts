@@ -25,6 +25,9 @@ export interface CopyOptions extends SkopeoGlobalOptions {
   digestfile?: string;
   quiet?: boolean;
   retryTimes?: number;
+  encryptionKey?: string[];
+  encryptLayer?: string[];
+  decryptionKey?: string[];
   [k: string]: unknown;
 }
 
@@ -51,6 +54,9 @@ export function copyCommand(): CommandModule<CopyOptions> {
         .option('sign-identity', { type: 'string', describe: 'Identity of signed image, must be a fully specified docker reference' })
         .option('digestfile', { type: 'string', describe: 'Write the digest of the pushed image to the specified file' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'Suppress output information when copying images' })
+        .option('encryption-key', { type: 'string', array: true, nargs: 1, describe: '*Experimental* key with the encryption protocol to use needed to encrypt the image (e.g. jwe:/path/to/key.pem)' })
+        .option('encrypt-layer', { type: 'string', array: true, nargs: 1, describe: '*Experimental* the 0-indexed layer indices, with support for negative indexing (e.g. 0 is the first layer, -1 is the last layer)' })
+        .option('decryption-key', { type: 'string', array: true, nargs: 1, describe: '*Experimental* key needed to decrypt the image' })
         .example('$0 skopeo copy docker://quay.io/skopeo/stable:latest docker://registry.example.com/skopeo:latest', '');
     },
     handler: (opts, io) =>
@@ -69,6 +75,8 @@ export function copyCommand(): CommandModule<CopyOptions> {
         const destCtx = systemContext(opts, 'dest-', io.env);
         if (opts.additionalTag?.length) destCtx.dockerArchiveAdditionalTags = await additionalTags(opts.additionalTag);
         const flags = await copyFlagOptions({ ...opts, compressionFormat: opts.destCompressFormat, compressionLevel: opts.destCompressLevel });
+        const { layerCryptoFromFlags } = await import('../../lib/encryption/index.ts');
+        const crypto = layerCryptoFromFlags(opts);
         const policy = await policyFor(opts);
         const res = await copyImage(src, dest, {
           ...flags,
@@ -81,6 +89,7 @@ export function copyCommand(): CommandModule<CopyOptions> {
           reportWriter: opts.quiet ? undefined : io.stdout,
           policy,
           removeSignatures: opts.removeSignatures,
+          crypto,
         });
         if (opts.digestfile) await writeFile(opts.digestfile, res.manifestDigest);
         return 0;

@@ -17,6 +17,7 @@ import {
 } from './manifest.ts';
 import { mapLimit, withRetry } from './retry.ts';
 import { convertConfigToOci } from './config.ts';
+import { decryptLayer, decryptedMediaType, encryptLayer, isEncryptedMediaType, layersToEncrypt, withoutEncryptionAnnotations, type LayerCryptoOptions } from '../encryption/index.ts';
 
 export interface PolicyChecker {
   checkImage(src: ImageSource): Promise<void>;
@@ -46,6 +47,8 @@ export interface CopyOptions {
   removeSignatures?: boolean;
   /** Blobs in flight (default 3). */
   concurrency?: number;
+  /** Layer encryption/decryption (skopeo --encryption-key, --encrypt-layer, --decryption-key; lib/encryption). */
+  crypto?: LayerCryptoOptions;
 }
 
 export interface CopyResult {
@@ -57,7 +60,8 @@ export interface CopyResult {
   configDigest?: string;
 }
 
-type Plan = { from: MT.Compression; to: MT.Compression; change: boolean; known: boolean };
+/** change: compression changes; decrypt/encrypt: the layer goes through lib/encryption. */
+type Plan = { from: MT.Compression; to: MT.Compression; change: boolean; known: boolean; decrypt?: boolean; encrypt?: boolean };
 
 class Copier {
   private readonly report: (line: string) => void;
@@ -137,17 +141,34 @@ class Copier {
     return t;
   }
 
-  private planLayer(l: Descriptor, canRecompress = true): Plan {
-    const known = isKnownLayerType(l.mediaType);
-    const from = known ? MT.layerCompression(l.mediaType) : 'none';
-    if (!known) return { from, to: from, change: false, known };
+  private planLayer(l: Descriptor, toEncrypt = false, canRecompress = true): Plan {
+    const decrypt = isEncryptedMediaType(l.mediaType) && !!this.opts.crypto?.decrypt;
+    // As containers/image: a layer encrypted in the source is not encrypted again.
+    const encrypt = toEncrypt && !isEncryptedMediaType(l.mediaType);
+    const type = decrypt ? decryptedMediaType(l.mediaType) : l.mediaType;
+    const known = isKnownLayerType(type);
+    const from = known ? MT.layerCompression(type) : 'none';
+    if (!known) return { from, to: from, change: false, known, decrypt, encrypt };
     // As containers/image: the chosen compression (default gzip) applies only where the destination
     // wants layers compressed (docker:, oci:, dir: with --dest-compress); 'preserve' keeps them as they are.
     let to: MT.Compression = from;
     const wish = canRecompress ? this.dest.desiredLayerCompression() : 'preserve';
     if (wish === 'decompress') to = 'none';
     else if (wish === 'compress') to = from === 'none' ? (this.opts.compression ?? 'gzip') : (this.opts.compression ?? from);
-    return { from, to, change: to !== from, known };
+    return { from, to, change: to !== from, known, decrypt, encrypt };
+  }
+
+  /** Encrypted layers need an OCI manifest: those we write, and those copied still encrypted. */
+  private checkEncryptionFormat(layers: Descriptor[], plans: Plan[]): boolean {
+    const needs = plans.some((p, i) => p.encrypt || (!p.decrypt && isEncryptedMediaType(layers[i].mediaType)));
+    if (!needs) return false;
+    const supported = this.dest.supportedManifestMimeTypes();
+    const dest = `${this.destRef.transport.name}:${this.destRef.stringWithinTransport()}`;
+    if (this.opts.format === 'v2s2') throw new TspodError('UNSUPPORTED_FORMAT', 'encrypted layers need an OCI manifest, which --format v2s2 does not allow');
+    if (supported.length && !supported.includes(MT.OCI_MANIFEST)) {
+      throw new TspodError('UNSUPPORTED_FORMAT', `encrypted layers need an OCI manifest, which the destination ${dest} does not accept${plans.some((p) => p.encrypt) ? '' : ' (use --decryption-key to decrypt them)'}`);
+    }
+    return true;
   }
 
   private async copySingle(mb: ManifestBytes, instanceDigest: string | undefined, asInstance: boolean): Promise<CopyResult> {
@@ -156,15 +177,17 @@ class Copier {
       throw new TspodError('UNSUPPORTED_MANIFEST', 'docker schema1 manifests are not supported');
     }
     const m = parseManifest(mb.bytes, srcType);
+    const enc = this.opts.crypto?.encrypt;
+    const encrypted = enc ? layersToEncrypt(enc, m.layers.length) : new Set<number>();
     let sigs: Buffer[] = [];
     if (!this.opts.removeSignatures) sigs = await this.retry(() => this.src.getSignatures(instanceDigest));
     // As containers/image: no layer is recompressed for the destination's sake when that would change
     // a digest that has to stay (signatures being copied, --preserve-digests).
     const canRecompress = !this.opts.preserveDigests && sigs.length === 0;
-    const plans = m.layers.map((l) => this.planLayer(l, canRecompress));
-    const needsOci = plans.some((p) => p.known && p.to === 'zstd');
+    const plans = m.layers.map((l, i) => this.planLayer(l, encrypted.has(i), canRecompress));
+    const needsOci = plans.some((p) => p.known && p.to === 'zstd') || this.checkEncryptionFormat(m.layers, plans);
     const target = this.targetManifestType(srcType, needsOci, canRecompress);
-    const changes = target !== srcType || plans.some((p) => p.change);
+    const changes = target !== srcType || plans.some((p) => p.change || p.decrypt || p.encrypt);
     if (this.opts.preserveDigests && changes) {
       throw new TspodError('PRESERVE_DIGESTS', `preserving digests is not possible: copying to ${this.destRef.transport.name}: requires ${target !== srcType ? `converting the manifest to ${target}` : 'changing layer compression'}`);
     }
@@ -276,21 +299,27 @@ class Copier {
 
   private async copyBlobData(desc: Descriptor, planned: Plan, popts: PutBlobOptions, target: string, bar?: ReturnType<TtyProgress['blob']>): Promise<Descriptor> {
     const plan = planned;
-    const mediaType = plan.known ? layerMediaType(target, plan.to, desc.mediaType) : desc.mediaType;
-    const finish = (d: { digest: string; size: number }): Descriptor => {
-      const out: Descriptor = { mediaType, digest: d.digest, size: d.size };
+    const srcType = plan.decrypt ? decryptedMediaType(desc.mediaType) : desc.mediaType;
+    const mediaType = plan.known ? layerMediaType(target, plan.to, srcType) : srcType;
+    const annotations = plan.decrypt ? withoutEncryptionAnnotations(desc.annotations) : desc.annotations;
+    const transformed = plan.change || plan.decrypt || plan.encrypt;
+    const finish = (d: { digest: string; size: number }, over?: { mediaType: string; annotations?: Record<string, string> }): Descriptor => {
+      const out: Descriptor = { mediaType: over?.mediaType ?? mediaType, digest: d.digest, size: d.size };
       if (desc.urls) out.urls = desc.urls;
-      if (desc.annotations) out.annotations = desc.annotations;
+      const a = over ? over.annotations : annotations;
+      if (a) out.annotations = a;
       return out;
     };
-    if (!plan.change) {
+    if (!transformed) {
       const reused = await this.retry(() => this.dest.tryReusingBlob(desc, popts));
       if (reused) return finish({ ...desc, digest: reused.digest, size: reused.size });
     }
     return this.retry(async () => {
+      // Unwrap the layer key before fetching anything: a wrong key fails fast.
+      const decryption = planned.decrypt ? decryptLayer(desc, this.opts.crypto!.decrypt!) : undefined;
       let { stream } = await this.src.getBlob(desc);
       let plan = planned;
-      if (plan.change) {
+      if (plan.change && !plan.decrypt) {
         // Trust the bytes, not the media type (docker-archive labels uncompressed layers gzip).
         const p = await peek(stream);
         stream = p.stream;
@@ -304,9 +333,16 @@ class Copier {
       }
       const chain: NodeJS.ReadWriteStream[] = [verify];
       let measure: DigestingStream | undefined;
+      // Decrypted data must have the digest the encrypter recorded (and the HMAC, checked by the stream).
+      const plainVerify = decryption ? new DigestingStream({ digest: decryption.digest }) : undefined;
+      if (decryption) chain.push(decryption.stream, plainVerify!);
       if (plan.change) {
         if (plan.from !== 'none') chain.push(decompressor(plan.from));
         if (plan.to !== 'none') chain.push(compressor(plan.to, this.opts.compressionLevel));
+      }
+      const encryption = plan.encrypt ? encryptLayer(this.opts.crypto!.encrypt!) : undefined;
+      if (encryption) chain.push(encryption.stream);
+      if (transformed) {
         measure = new DigestingStream();
         chain.push(measure);
       }
@@ -324,7 +360,7 @@ class Copier {
       }
       let stored: Descriptor;
       try {
-        stored = await this.dest.putBlob(last, plan.change ? { size: -1, mediaType } : { digest: desc.digest, size: desc.size, mediaType }, popts);
+        stored = await this.dest.putBlob(last, transformed ? { size: -1, mediaType } : { digest: desc.digest, size: desc.size, mediaType }, popts);
       } catch (err) {
         for (const s of all) s.destroy();
         // podman: "writing blob: happened during read: Digest did not match, expected ..., got ..."
@@ -337,10 +373,11 @@ class Copier {
         if (err instanceof DigestMismatchError) throw new TspodError(err.code, `writing blob: ${err.message}`, { cause: err });
         throw err;
       }
+      plainVerify?.result();
       if (measure) {
         const r = measure.result();
         if (stored.digest !== r.digest) throw new DigestMismatchError(r.digest, stored.digest);
-        return finish(r);
+        return finish(r, encryption?.finish({ mediaType, annotations }));
       }
       return finish({ ...desc, digest: stored.digest || desc.digest, size: desc.size });
     });
