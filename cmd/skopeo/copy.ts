@@ -42,7 +42,7 @@ export function copyCommand(): CommandModule<CopyOptions> {
       y = retryFlags(y);
       return y
         .option('authfile', { type: 'string', describe: 'path of the authentication file for both sides' })
-        .option('additional-tag', { type: 'string', array: true, describe: 'additional tags (supports docker-archive)' })
+        .option('additional-tag', { type: 'string', array: true, nargs: 1, describe: 'additional tags (supports docker-archive)' })
         .option('all', { alias: 'a', type: 'boolean', describe: 'Copy all images if SOURCE-IMAGE is a list' })
         .option('multi-arch', { type: 'string', describe: 'How to handle multi-architecture images (system, all, or index-only)' })
         .option('format', { alias: 'f', type: 'string', describe: 'MANIFEST TYPE (oci, v2s1, or v2s2) to use in the destination' })

@@ -154,9 +154,12 @@ export function systemContext(opts: Record<string, unknown>, prefix: Prefix, env
   return ctx;
 }
 
-const NOT_FOUND_CODES = new Set(['MANIFEST_UNKNOWN', 'NAME_UNKNOWN', 'NO_SUCH_IMAGE', 'NO_SUCH_FILE', 'IMAGE_NOT_FOUND', 'NOT_FOUND']);
+// skopeo (1.11 and later, which document exit status 2) counts as "not found": a registry's manifest
+// unknown, an image not in containers-storage, a name not in an OCI layout's or archive's index.json.
+// Missing files (dir:, an archive, a layout's blob) are plain errors (1), as there.
+const NOT_FOUND_CODES = new Set(['MANIFEST_UNKNOWN', 'NAME_UNKNOWN', 'NO_SUCH_IMAGE', 'IMAGE_NOT_FOUND', 'NOT_FOUND']);
 
-/** Whether an error means "the input image does not exist" (skopeo's exit status 2, best effort). */
+/** Whether an error means "the input image does not exist" (skopeo's exit status 2). */
 export function isImageNotFound(err: unknown): boolean {
   for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
     const x = e as { code?: string; status?: number; errors?: { code?: string }[] };

@@ -34,7 +34,7 @@ export class DirImageSource implements ImageSource {
       bytes = await readFile(p);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new TspodError('MANIFEST_UNKNOWN', `reading manifest ${p}: no such file`, { exitCode: 125 });
+        throw new TspodError('NO_SUCH_FILE', `reading manifest ${p}: no such file`, { exitCode: 125 });
       }
       throw err;
     }

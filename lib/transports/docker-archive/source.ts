@@ -62,10 +62,10 @@ export class DockerArchiveSource implements ImageSource {
       let item: ArchiveManifestItem | undefined;
       if (ref.sourceIndex !== undefined) {
         item = items[ref.sourceIndex];
-        if (!item) throw new TspodError('NO_SUCH_IMAGE', `Invalid source index @${ref.sourceIndex}, only ${items.length} manifest items available`);
+        if (!item) throw new TspodError('NOT_IN_ARCHIVE', `Invalid source index @${ref.sourceIndex}, only ${items.length} manifest items available`);
       } else if (ref.tag) {
         item = items.find((it) => (it.RepoTags ?? []).some((t) => sameName(t, ref.tag!)));
-        if (!item) throw new TspodError('NO_SUCH_IMAGE', `Tag "${ref.tag}" not found`);
+        if (!item) throw new TspodError('NOT_IN_ARCHIVE', `Tag "${ref.tag}" not found`);
       } else {
         if (items.length !== 1) {
           throw new TspodError('AMBIGUOUS_IMAGE', `${ref.resolvedPath}: archive contains ${items.length} images; choose one with :NAME:TAG or :@N`);

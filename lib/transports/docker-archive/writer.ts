@@ -143,7 +143,7 @@ export class DockerArchiveWriter {
       const id = createHash('sha256').update(goMapJson({ ...layerConfig, layer_id: chainID })).digest('hex');
       if (!written.has(id)) {
         await new Promise<void>((resolve, reject) =>
-          pack.entry({ name: `${id}/layer.tar`, type: 'symlink', linkname: `../${digestHex(d)}.tar`, mode: 0, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve())));
+          pack.entry({ name: `${id}/layer.tar`, type: 'symlink', linkname: `../${digestHex(d)}.tar`, mode: SYMLINK_NO_PERMS, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve())));
         await addBytes(`${id}/VERSION`, '1.0');
         await addBytes(`${id}/json`, goMapJson({ ...layerConfig, id }));
         written.add(id);
@@ -153,6 +153,10 @@ export class DockerArchiveWriter {
     return last;
   }
 }
+
+// Go's archive/tar writes the legacy symlinks with permission bits 0; tar-stream replaces a mode of 0
+// with 0644, and writes only the low 12 bits: S_IFLNK alone gives 0 there.
+const SYMLINK_NO_PERMS = 0o120000;
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));

@@ -102,7 +102,7 @@ export class OciLayoutDestination implements ImageDestination {
       try {
         index = await readIndex(dirLayoutReader(this.root));
       } catch (err) {
-        if ((err as TspodError).code !== 'NO_SUCH_IMAGE') throw err;
+        if ((err as TspodError).code !== 'NO_SUCH_FILE') throw err;
         index = { schemaVersion: 2, manifests: [] };
       }
       addManifest(index, top);

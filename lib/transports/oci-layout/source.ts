@@ -63,7 +63,7 @@ export function sharedBlobReader(reader: LayoutReader, sharedBlobDir: string | u
 
 export async function readIndex(reader: LayoutReader): Promise<Index> {
   const bytes = await reader.readFile('index.json');
-  if (!bytes) throw new TspodError('NO_SUCH_IMAGE', `${reader.where}: not an OCI layout: index.json missing`);
+  if (!bytes) throw new TspodError('NO_SUCH_FILE', `${reader.where}: not an OCI layout: index.json missing`);
   try {
     return JSON.parse(bytes.toString('utf8')) as Index;
   } catch (err) {
@@ -95,7 +95,7 @@ export class OciLayoutSource implements ImageSource {
   async getManifest(instanceDigest?: string): Promise<ManifestBytes> {
     const digest = instanceDigest ?? this.desc.digest;
     const bytes = await this.reader.readFile(blobName(digest));
-    if (!bytes) throw new TspodError('MANIFEST_UNKNOWN', `reading manifest ${digest} in ${this.reader.where}: blob missing`);
+    if (!bytes) throw new TspodError('BLOB_UNKNOWN', `reading manifest ${digest} in ${this.reader.where}: blob missing`);
     const mediaType = !instanceDigest && this.desc.mediaType ? this.desc.mediaType : guessManifestMediaType(bytes);
     return { bytes, mediaType };
   }
