@@ -53,7 +53,10 @@ export function encryptLayer(cfg: EncryptConfig): LayerEncryption {
 /** An encrypted layer opened with a private key: pipe the ciphertext through `stream`. */
 export interface LayerDecryption {
   stream: LayerDecryptStream;
-  /** Digest of the plaintext as the encrypter recorded it (verify it downstream). */
+  /**
+   * Digest of the plaintext as the encrypter recorded it. Informational only: skopeo records the
+   * source blob's digest even when it recompressed the layer before encrypting it.
+   */
   digest: string;
   mediaType: string;
   annotations?: Record<string, string>;

@@ -164,6 +164,28 @@ t('tspod encrypts for an EC and an RSA recipient; skopeo decrypts with either ke
   }
 });
 
+t('zstd: layers recompressed then encrypted (+zstd+encrypted) decrypt the same with either tool', async () => {
+  const z = ['--dest-compress-format', 'zstd'];
+  const a = await tspod(['copy', '-q', ...z, '--encryption-key', `jwe:${k.rsaPub}`, src, out('ts-zstd')]);
+  assert.is(a.code, 0, a.stderr);
+  // skopeo records the gzip source digest inside the JWE although it encrypts zstd data: still decryptable
+  const b = skopeo(['copy', '-q', ...z, '--encryption-key', `jwe:${k.rsaPub}`, src, out('sk-zstd')]);
+  assert.is(b.code, 0, b.stderr);
+  for (const name of ['ts-zstd', 'sk-zstd']) {
+    assert.ok(manifestOf(name).m.layers.every((l: any) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+zstd+encrypted'), name);
+    const viaSk = skopeo(['copy', '-q', '--decryption-key', k.rsa, out(name), out(`${name}-sk`)]);
+    assert.is(viaSk.code, 0, viaSk.stderr);
+    const viaTs = await tspod(['copy', '-q', '--decryption-key', k.rsa, out(name), out(`${name}-ts`)]);
+    assert.is(viaTs.code, 0, viaTs.stderr);
+    assert.is(manifestOf(`${name}-ts`).digest, manifestOf(`${name}-sk`).digest, name);
+    assert.ok(manifestOf(`${name}-ts`).m.layers.every((l: any) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+zstd'));
+  }
+  // decrypt and recompress in one copy: zstd+encrypted -> gzip gives the source back
+  const c = await tspod(['copy', '-q', '--decryption-key', k.rsa, '--dest-compress-format', 'gzip', out('ts-zstd'), out('ts-zstd-gzip')]);
+  assert.is(c.code, 0, c.stderr);
+  assert.equal(manifestOf('ts-zstd-gzip').m.layers.map((l: any) => l.mediaType), manifestOf('src').m.layers.map((l: any) => l.mediaType));
+});
+
 t('--encrypt-layer picks layers (negative from the end, comma lists); the rest stay as they were', async () => {
   const plain = manifestOf('src').m;
   for (const [flags, want] of [[['-1'], [false, true]], [['0'], [true, false]], [['0,-1'], [true, true]]] as const) {
