@@ -10,6 +10,7 @@ export interface ImageCopyOptions extends RegistryFlags {
   format?: string;
   compressionFormat?: string;
   compressionLevel?: number;
+  compress?: boolean;
   preserveDigests?: boolean;
   removeSignatures?: boolean;
   quiet?: boolean;
@@ -27,6 +28,7 @@ export function imageCopyCommand(): CommandModule<ImageCopyOptions> {
         .option('format', { alias: 'f', type: 'string', describe: 'Manifest type (oci, v2s2) to use in the destination' })
         .option('compression-format', { type: 'string', describe: 'compression format to use (gzip, zstd)' })
         .option('compression-level', { type: 'number', describe: 'compression level to use' })
+        .option('compress', { type: 'boolean', describe: "Compress tarball image layers when copying to a directory using the 'dir' transport" })
         .option('preserve-digests', { type: 'boolean', describe: 'Refuse any change that would alter a digest' })
         .option('remove-signatures', { type: 'boolean', describe: 'Do not copy signatures' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'Suppress progress output' })
@@ -40,7 +42,7 @@ export function imageCopyCommand(): CommandModule<ImageCopyOptions> {
       const ctx = systemContext(opts, io);
       const res = await copyImage(await parse(opts.source), await parse(opts.destination), {
         ...flags,
-        srcCtx: ctx, destCtx: ctx, all: opts.all, policy: await loadPolicyChecker(io),
+        srcCtx: ctx, destCtx: { ...ctx, dirForceCompress: opts.compress }, all: opts.all, policy: await loadPolicyChecker(io),
         preserveDigests: opts.preserveDigests, removeSignatures: opts.removeSignatures,
         retryTimes: ctx.retryTimes, retryDelayMs: ctx.retryDelayMs,
         reportWriter: opts.quiet ? undefined : io.stderr,

@@ -10,6 +10,7 @@ export interface PushOptions extends RegistryFlags {
   format?: string;
   compressionFormat?: string;
   compressionLevel?: number;
+  compress?: boolean;
   removeSignatures?: boolean;
   signBy?: string;
   signBySigstorePrivateKey?: string;
@@ -29,6 +30,7 @@ export function pushCommand(): CommandModule<PushOptions> {
         .option('format', { alias: 'f', type: 'string', describe: 'Manifest type (oci, v2s2) to use in the destination' })
         .option('compression-format', { type: 'string', describe: 'compression format to use (gzip, zstd)' })
         .option('compression-level', { type: 'number', describe: 'compression level to use' })
+        .option('compress', { type: 'boolean', describe: "Compress tarball image layers when pushing to a directory using the 'dir' transport. (default is same compression type as source)" })
         .option('remove-signatures', { type: 'boolean', describe: 'Discard any pre-existing signatures in the image' })
         .option('sign-by', { type: 'string', describe: 'Add a signature at the destination using the specified key' })
         .option('sign-by-sigstore-private-key', { type: 'string', describe: 'Sign the image using a sigstore private key at PATH' })
@@ -63,7 +65,7 @@ export function pushCommand(): CommandModule<PushOptions> {
       const dest = await parseImageName(destName).catch(() => parseImageName(`docker://${destName}`));
       const res = await copyImage(src, dest, {
         ...flags,
-        srcCtx: ctx, destCtx: ctx, policy: await loadPolicyChecker(io),
+        srcCtx: ctx, destCtx: { ...ctx, dirForceCompress: opts.compress }, policy: await loadPolicyChecker(io),
         removeSignatures: opts.removeSignatures,
         retryTimes: ctx.retryTimes, retryDelayMs: ctx.retryDelayMs,
         reportWriter: opts.quiet ? undefined : io.stderr,
