@@ -8,6 +8,8 @@ export function logoutCommand(): CommandModule<LogoutOptions & SkopeoGlobalOptio
   return {
     ...base,
     describe: 'Logout of a container registry',
+    // skopeo's logout takes --tls-verify too (it changes nothing: logging out contacts no registry)
+    builder: (y) => base.builder(y).option('tls-verify', { type: 'boolean', describe: 'require HTTPS and verify certificates when accessing the registry' }),
     handler: (opts, io) => skopeoAction(opts, async () => base.handler(opts, io)),
   };
 }
