@@ -1,7 +1,7 @@
 // AES_256_CTR_HMAC_SHA256, ocicrypt's layer cipher: AES-256-CTR with a random 16-byte initial
 // counter block ("nonce"), then HMAC-SHA256 keyed with the same 32-byte key over the ciphertext
 // (encrypt-then-MAC). CTR keeps sizes: ciphertext length = plaintext length.
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual, type Hmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual, type Decipher, type Hmac } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { TspodError } from '../errors.ts';
 
@@ -62,7 +62,7 @@ export class LayerEncryptStream extends Transform {
  * destination reading it discards what it received (as DigestingStream does for digests).
  */
 export class LayerDecryptStream extends Transform {
-  private readonly decipher;
+  private readonly decipher: Decipher;
   private readonly mac: Hmac;
   constructor(key: Buffer, nonce: Buffer, private readonly expectedHmac: Buffer) {
     super({ highWaterMark: 1 << 20 });

@@ -43,12 +43,15 @@ export function jweEncrypt(plaintext: Buffer, recipients: KeyObject[]): string {
   const c = createCipheriv('aes-256-gcm', cek, iv);
   c.setAAD(Buffer.from(protectedB64, 'ascii'));
   const ciphertext = Buffer.concat([c.update(plaintext), c.final()]);
-  const out: JweJson = { protected: protectedB64 } as JweJson;
-  if (single) out.encrypted_key = b64u(wrapped[0].encryptedKey);
-  else out.recipients = wrapped.map((w) => ({ header: recipientHeader(w), encrypted_key: b64u(w.encryptedKey) }));
-  out.iv = b64u(iv);
-  out.ciphertext = b64u(ciphertext);
-  out.tag = b64u(c.getAuthTag());
+  // Member order as go-jose writes them.
+  const out: JweJson = {
+    protected: protectedB64,
+    ...(single ? {} : { recipients: wrapped.map((w) => ({ header: recipientHeader(w), encrypted_key: b64u(w.encryptedKey) })) }),
+    ...(single ? { encrypted_key: b64u(wrapped[0].encryptedKey) } : {}),
+    iv: b64u(iv),
+    ciphertext: b64u(ciphertext),
+    tag: b64u(c.getAuthTag()),
+  };
   return JSON.stringify(out);
 }
 

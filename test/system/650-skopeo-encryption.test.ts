@@ -186,6 +186,26 @@ t('zstd: layers recompressed then encrypted (+zstd+encrypted) decrypt the same w
   assert.equal(manifestOf('ts-zstd-gzip').m.layers.map((l: any) => l.mediaType), manifestOf('src').m.layers.map((l: any) => l.mediaType));
 });
 
+t('--all: every image of an index is encrypted; both tools decrypt the list to the same one', async () => {
+  // An OCI index (one amd64 instance: the source image) as the "img" tag of a copy of the source layout.
+  execFileSync('cp', ['-r', join(dir, 'src'), join(dir, 'list')]);
+  const { digest, m } = manifestOf('src');
+  const list = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: m.mediaType, digest, size: readFileSync(join(dir, 'src/blobs/sha256', digest.slice(7))).length, platform: { architecture: 'amd64', os: 'linux' } }] }));
+  writeFileSync(join(dir, 'list/blobs/sha256', sha(list)), list);
+  writeFileSync(join(dir, 'list/index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${sha(list)}`, size: list.length, annotations: { 'org.opencontainers.image.ref.name': 'img' } }] }));
+  const e = await tspod(['copy', '-q', '--all', '--encryption-key', `jwe:${k.rsaPub}`, out('list'), out('list-enc')]);
+  assert.is(e.code, 0, e.stderr);
+  const encList = manifestOf('list-enc').m;
+  const inst = JSON.parse(readFileSync(join(dir, 'list-enc/blobs/sha256', encList.manifests[0].digest.slice(7)), 'utf8'));
+  assert.ok(inst.layers.every((l: any) => l.mediaType === ENC_GZIP));
+  const a = skopeo(['copy', '-q', '--all', '--decryption-key', k.rsa, out('list-enc'), out('list-sk')]);
+  assert.is(a.code, 0, a.stderr);
+  const b = await tspod(['copy', '-q', '--all', '--decryption-key', k.rsa, out('list-enc'), out('list-ts')]);
+  assert.is(b.code, 0, b.stderr);
+  assert.is(manifestOf('list-ts').digest, manifestOf('list-sk').digest);
+  assert.is(manifestOf('list-ts').m.manifests[0].digest, digest, 'the instance decrypts to the source image');
+});
+
 t('--encrypt-layer picks layers (negative from the end, comma lists); the rest stay as they were', async () => {
   const plain = manifestOf('src').m;
   for (const [flags, want] of [[['-1'], [false, true]], [['0'], [true, false]], [['0,-1'], [true, true]]] as const) {
