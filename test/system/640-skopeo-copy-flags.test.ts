@@ -1,3 +1,4 @@
+// @rootless
 // tspod skopeo copy's destination flags side by side with skopeo 1.9 on the fixture registry's
 // images: --dest-compress/--dest-decompress (dir:), OCI layer compression and
 // --dest-oci-accept-uncompressed-layers, schema2 -> OCI conversion, --src/--dest-shared-blob-dir
@@ -215,6 +216,7 @@ t('--additional-tag: docker-archive RepoTags and legacy entries as skopeo writes
   mkdirSync(`${dir}/multi`);
   execFileSync('tar', ['xf', path(a.tsDest), '-C', `${dir}/multi`]);
   const items = json(`${dir}/multi/manifest.json`);
+  rmSync(`${dir}/multi/manifest.json`); // read-only as extracted
   writeFileSync(`${dir}/multi/manifest.json`, JSON.stringify([items[0], { ...items[0], RepoTags: null }, { ...items[0], RepoTags: ['x/y:1'] }]));
   execFileSync('tar', ['cf', `${dir}/multi.tar`, '-C', `${dir}/multi`, '.']);
   for (const ref of [a.tsDest, `docker-archive:${dir}/multi.tar`, `docker-archive:${dir}/multi.tar:@1`]) {
