@@ -91,7 +91,7 @@ class Copier {
     if (this.opts.policy) await this.opts.policy.checkImage(this.src);
     if (MT.isIndex(top.mediaType)) {
       const multi = this.opts.all || this.opts.multiArch === true || this.opts.multiArch === 'all';
-      if (this.opts.multiArch === 'index-only') throw new TspodError('UNSUPPORTED', 'copying only the index (--multi-arch=index-only) is not supported');
+      if (this.opts.multiArch === 'index-only') return this.copyList(top, false);
       if (multi) return this.copyList(top);
       const index = parseIndex(top.bytes);
       const ctx = this.opts.srcCtx ?? {};
@@ -247,17 +247,18 @@ class Copier {
     return out;
   }
 
-  private async copyList(top: ManifestBytes): Promise<CopyResult> {
+  /** The list and, unless `instances` is false (--multi-arch=index-only), every image in it. */
+  private async copyList(top: ManifestBytes, instances = true): Promise<CopyResult> {
     if (!this.dest.supportsManifestLists()) {
       throw new TspodError('UNSUPPORTED', `copying multiple images: destination transport "${this.destRef.transport.name}" does not support copying multiple images as a group`);
     }
     const index = parseIndex(top.bytes);
     const n = index.manifests.length;
     this.report('Getting image list signatures');
-    this.report(`Copying ${n} of ${n} images in list`);
+    this.report(`Copying ${instances ? n : 0} of ${n} images in list`);
     let changed = false;
-    const manifests: Descriptor[] = [];
-    for (const [i, d] of index.manifests.entries()) {
+    const manifests: Descriptor[] = instances ? [] : index.manifests;
+    for (const [i, d] of (instances ? index.manifests : []).entries()) {
       this.report(`Copying image ${d.digest} (${i + 1}/${n})`);
       this.report('Getting image source signatures');
       const inst = await this.getInstance(d.digest);

@@ -133,6 +133,12 @@ t('oci: compresses uncompressed layers unless --dest-oci-accept-uncompressed-lay
     assert.is(v.ts.code, 0, v.ts.stderr);
     assert.equal(tree(path(v.tsDest)), tree(path(v.skDest)), name);
   }
+  // --multi-arch index-only: the list alone (converted to an OCI index for oci:), no instance
+  for (const name of ['multiarch:latest', 'multiarch:v2s2']) {
+    const io = await both(['--multi-arch', 'index-only', `docker://${reg}/${name}`, 'DEST'], (w) => `oci:${dir}/io-${name.split(':')[1]}-${w}:1`);
+    assert.is(io.ts.code, 0, io.ts.stderr);
+    assert.equal(tree(path(io.tsDest)), tree(path(io.skDest)), name);
+  }
   // a schema2 manifest that must not change goes as it is (--preserve-digests), as skopeo does
   const p = await both(['--preserve-digests', `docker://${reg}/busybox:v2s2`, 'DEST'], (w) => `oci:${dir}/p-${w}:1`);
   assert.is(p.ts.code, 0, p.ts.stderr);
