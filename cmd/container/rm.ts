@@ -1,6 +1,7 @@
 import type { CommandModule } from '../types.ts';
 import { openEngine } from './shared.ts';
 import { eachTarget, selectTargets } from './targets.ts';
+import { TspodError } from '../../lib/errors.ts';
 
 interface RmOptions { names?: string[]; force?: boolean; volumes?: boolean; all?: boolean; latest?: boolean; ignore?: boolean; time?: number }
 
@@ -15,8 +16,14 @@ export function rmCommand(): CommandModule<RmOptions> {
       .option('all', { alias: 'a', type: 'boolean', describe: 'Remove all containers' })
       .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' })
       .option('ignore', { alias: 'i', type: 'boolean', describe: 'Ignore errors when a specified container is missing' })
-      .option('time', { alias: 't', type: 'number', describe: 'Seconds to wait for stop before killing the container' }),
+      .option('time', { alias: 't', type: 'number', describe: 'Seconds to wait for stop before killing the container (default: the container\'s stop timeout, 10)' }),
     handler: async (o, io) => {
+      // podman 4.3: --time is a uint and only goes with --force; without it a running container is
+      // stopped with its own stop timeout (--stop-timeout, default 10 s), then SIGKILL
+      if (o.time !== undefined) {
+        if (!Number.isInteger(o.time) || o.time < 0) throw new TspodError('USAGE', `invalid argument "${o.time}" for "-t, --time" flag: strconv.ParseUint: parsing "${o.time}": invalid syntax`);
+        if (!o.force) throw new TspodError('USAGE', '--force option must be specified to use the --time option');
+      }
       const engine = await openEngine(o);
       const targets = await selectTargets(engine, o);
       let notFound = false;

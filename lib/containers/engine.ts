@@ -431,8 +431,9 @@ export class ContainerEngine {
       await runtime.delete(cfg.id, true).catch(() => {});
       c.state.runtimeCreated = false;
     }
+    const kept = await this.keptNetwork(c);
     // independent: the overlay mount and the network (slirp4netns/pasta/netavark start) overlap
-    const [rootfsR, netR] = await Promise.allSettled([this.mountRootfs(cfg), this.setupNetwork(cfg)]);
+    const [rootfsR, netR] = await Promise.allSettled([this.mountRootfs(cfg), kept ? Promise.resolve(kept) : this.setupNetwork(cfg)]);
     if (rootfsR.status === 'fulfilled') c.state.mounted = true;
     if (netR.status === 'fulfilled') c.state.network = netR.value;
     if (rootfsR.status === 'rejected') throw rootfsR.reason;
@@ -495,6 +496,17 @@ export class ContainerEngine {
     c.state.error = undefined;
   }
 
+  /** The network of the run before, when a restart by policy left it up and it still works; a dead one is torn down. */
+  private async keptNetwork(c: Container): Promise<NetworkState | undefined> {
+    const net = c.state.network as (NetworkState & { slirp?: unknown }) | undefined;
+    if (!net) return undefined;
+    const { networkHelperAlive, teardownNetwork } = await import('../netns/index.ts');
+    if ((!net.netnsPath || existsSync(net.netnsPath)) && networkHelperAlive(net as never)) return net;
+    await teardownNetwork(net as never).catch(() => {});
+    c.state.network = undefined;
+    return undefined;
+  }
+
   /**
    * Start a created or exited container. beforeStart runs after the runtime created the container
    * and before its process runs (the moment to attach, so no output is missed).
@@ -504,38 +516,45 @@ export class ContainerEngine {
     return this.store.withContainer(id, async (c) => {
       if (this.reap(c)) this.store.writeState(id, c.state);
       if (c.state.status === 'running' || c.state.status === 'paused') return c;
-      try {
-        await this.init(c);
-      } catch (err) {
-        c.state.error = errorMessage(err);
-        await this.teardown(c).catch(() => {});
-        c.state.status = c.state.startedAt ? 'exited' : 'created';
-        if (err instanceof TspodError && err.exitCode !== 125) c.state.exitCode = err.exitCode;
-        this.store.writeState(id, c.state);
-        throw err;
-      }
-      this.store.writeState(id, c.state);
-      if (beforeStart) await beforeStart(c);
-      const runtime = await this.runtime(c.config.runtime || undefined);
-      try {
-        await runtime.start(id);
-      } catch (err) {
-        await runtime.delete(id, true).catch(() => {});
-        c.state.runtimeCreated = false;
-        await this.teardown(c).catch(() => {});
-        c.state.status = 'created';
-        this.store.writeState(id, c.state);
-        const msg = errorMessage(err);
-        throw classifyStartError(msg) ? startError(runtime.name, msg) : err;
-      }
-      mark('started');
-      c.state.status = 'running';
-      c.state.startedAt = new Date().toISOString();
-      c.state.finishedAt = '';
-      c.state.stoppedByUser = false;
-      this.store.writeState(id, c.state);
-      return c;
+      c.state.restartCount = 0; // a start by the user counts the policy's restarts anew (podman's init)
+      return this.startLocked(c, beforeStart);
     });
+  }
+
+  /** start() under the container's lock, also the restart by policy in cleanup(). */
+  private async startLocked(c: Container, beforeStart?: (c: Container) => Promise<void> | void): Promise<Container> {
+    const id = c.config.id;
+    try {
+      await this.init(c);
+    } catch (err) {
+      c.state.error = errorMessage(err);
+      await this.teardown(c).catch(() => {});
+      c.state.status = c.state.startedAt ? 'exited' : 'created';
+      if (err instanceof TspodError && err.exitCode !== 125) c.state.exitCode = err.exitCode;
+      this.store.writeState(id, c.state);
+      throw err;
+    }
+    this.store.writeState(id, c.state);
+    if (beforeStart) await beforeStart(c);
+    const runtime = await this.runtime(c.config.runtime || undefined);
+    try {
+      await runtime.start(id);
+    } catch (err) {
+      await runtime.delete(id, true).catch(() => {});
+      c.state.runtimeCreated = false;
+      await this.teardown(c).catch(() => {});
+      c.state.status = 'created';
+      this.store.writeState(id, c.state);
+      const msg = errorMessage(err);
+      throw classifyStartError(msg) ? startError(runtime.name, msg) : err;
+    }
+    mark('started');
+    c.state.status = 'running';
+    c.state.startedAt = new Date().toISOString();
+    c.state.finishedAt = '';
+    c.state.stoppedByUser = false;
+    this.store.writeState(id, c.state);
+    return c;
   }
 
   /** lib/netns (helper 8): the namespace file, slirp4netns/pasta/netavark, and the hosts/resolv.conf contents. */
@@ -591,26 +610,35 @@ export class ContainerEngine {
     await Promise.all(jobs);
   }
 
-  /** conmon's exit command: reap, tear down, then remove (--rm) or restart by policy. */
+  /** podman's shouldRestart: not stopped or killed by the user; on-failure:N counts N restarts (0: no limit). */
+  private shouldRestart(c: Container): boolean {
+    const p = c.config.restartPolicy, max = c.config.restartRetries ?? 0;
+    if (c.state.stoppedByUser) return false;
+    if (p === 'always' || p === 'unless-stopped') return true;
+    return p === 'on-failure' && c.state.exitCode !== 0 && (max <= 0 || c.state.restartCount < max);
+  }
+
+  /** conmon's exit command: reap, then restart by policy, or tear down and remove (--rm). */
   async cleanup(ref: string, opts: { rm?: boolean } = {}): Promise<void> {
     let id: string;
     try { id = this.store.resolve(ref); } catch { return; }
-    let restart = false;
     let remove = false;
     await this.store.withContainer(id, async (c) => {
       this.reap(c);
       if (c.state.status === 'running' || c.state.status === 'paused') return;
+      // runtimeCreated: this run was not cleaned up yet (a second cleanup must not restart it again)
+      if (c.state.runtimeCreated && this.shouldRestart(c)) {
+        // podman's handleRestartPolicy: restart here under the same lock, keeping the rootfs mount
+        // and the network of the run that ended (init only drops the runtime's record)
+        c.state.restartCount++;
+        await this.startLocked(c).catch(() => {});
+        return;
+      }
       await this.teardown(c);
       this.store.writeState(id, c.state);
-      const p = c.config.restartPolicy;
-      restart = !c.state.stoppedByUser && (p === 'always' || p === 'unless-stopped' ||
-        (p === 'on-failure' && c.state.exitCode !== 0 && (c.config.restartRetries === undefined || c.state.restartCount < c.config.restartRetries)));
-      remove = !!opts.rm && c.config.autoRemove && !restart;
+      remove = !!opts.rm && c.config.autoRemove;
     }).catch(() => {});
-    if (restart) {
-      await this.store.withContainer(id, (c) => { c.state.restartCount++; this.store.writeState(id, c.state); });
-      await this.start(id).catch(() => {});
-    } else if (remove && !this.attachedElsewhere(id)) {
+    if (remove && !this.attachedElsewhere(id)) {
       await this.remove(id, { force: false }).catch(() => {});
     }
   }
@@ -659,6 +687,9 @@ export class ContainerEngine {
       }
       const runtime = await this.runtime(c.config.runtime || undefined);
       await runtime.kill(id, sig);
+      // podman: a killed container is not restarted by its policy (until the next start)
+      c.state.stoppedByUser = true;
+      this.store.writeState(id, c.state);
       return id;
     });
   }
@@ -752,7 +783,7 @@ export class ContainerEngine {
         mustStop = true;
       }
     });
-    if (mustStop) await this.stop(id, opts.timeout ?? 0);
+    if (mustStop) await this.stop(id, opts.timeout); // undefined: the container's stop timeout, as podman rm -f
     await this.store.withContainer(id, async (c) => {
       if (this.reap(c)) this.store.writeState(id, c.state);
       if (c.state.status === 'running' || c.state.status === 'paused') throw new TspodError('STATE_IMPROPER', `cannot remove container ${id}: it is still running`);
