@@ -95,7 +95,7 @@ t('names are unique; short IDs and name lookups; rm of a running container needs
   assert.is((await f.tspod(['container', 'exists', uniqueName('nope')])).code, 1);
   const rm = await f.tspod(['rm', name]);
   assert.is(rm.code, 2, rm.stderr);
-  const rmf = await f.tspod(['rm', '-f', id.slice(0, 12)]);
+  const rmf = await f.tspod(['rm', '-f', '-t', '0', id.slice(0, 12)]);
   assert.is(rmf.code, 0, rmf.stderr);
   const gone = await f.tspod(['rm', name]);
   assert.is(gone.code, 1);
@@ -190,7 +190,7 @@ t('top lists the container\'s processes with container PIDs; pause/unpause where
     assert.is(u.code, 0, u.stderr);
     assert.is((await f.tspod(['inspect', '--format', '{{.State.Status}}', name])).stdout, 'running\n');
   }
-  const rm = await f.tspod(['rm', '-f', name]);
+  const rm = await f.tspod(['rm', '-f', '-t', '0', name]);
   assert.is(rm.code, 0, rm.stderr);
 });
 

@@ -66,7 +66,7 @@ t('cp to a running container is seen by it; cp - streams a tar', async () => {
   const tarOut = await f.tspod(['cp', `${name}:/etc/passwd`, '-']);
   assert.is(tarOut.code, 0, tarOut.stderr);
   assert.match(tarOut.stdout, /root:x:0:0/);
-  assert.is((await f.tspod(['rm', '-f', name])).code, 0);
+  assert.is((await f.tspod(['rm', '-f', '-t', '0', name])).code, 0);
 });
 
 t('rename frees the old name; port lists -p mappings', async () => {
