@@ -103,6 +103,11 @@ export function decompressor(c: Compression): Duplex {
 
 export function compressor(c: Compression, level?: number): Duplex {
   if (c === 'gzip') {
+    // Go's levels: -2 (Huffman only), -1 (default), 0-9; containers/image fails the blob on others.
+    if (level !== undefined && (!Number.isInteger(level) || level < -2 || level > 9)) {
+      throw new TspodError('INVALID_ARGUMENT', `writing blob: happened during read: gzip: invalid compression level: ${level}`);
+    }
+    if (level === -2) return createGzip({ level: zc.Z_DEFAULT_COMPRESSION, strategy: zc.Z_HUFFMAN_ONLY, chunkSize: 1 << 20 });
     // containers/image uses pgzip at its default level; zlib level 6 gives the same ratio.
     return createGzip({ level: level ?? zc.Z_DEFAULT_COMPRESSION, chunkSize: 1 << 20 });
   }

@@ -108,6 +108,16 @@ t('dir: --dest-compress, --dest-decompress, both at once; --dest-compress-format
   assert.is(z.ts.code, 0, z.ts.stderr);
   assert.equal(tree(path(z.tsDest)), tree(path(z.skDest)));
 
+  // a gzip level Go does not have fails the blob, as skopeo; -2 (Huffman only) is one it has
+  const lv = await both(['--dest-compress', '--dest-compress-level', '99', unc, 'DEST'], (w) => `dir:${dir}/lv-${w}`);
+  assert.is(lv.ts.code, 1);
+  assert.is(lv.sk.code, 1);
+  assert.is(tsMsg(lv.ts.stderr), skMsg(lv.sk.stderr));
+  const huff = await both(['--dest-compress', '--dest-compress-level=-2', unc, 'DEST'], (w) => `dir:${dir}/huff-${w}`);
+  assert.is(huff.ts.code, 0, huff.ts.stderr);
+  assert.is(json(join(path(huff.tsDest), 'manifest.json')).config.digest, json(join(path(huff.skDest), 'manifest.json')).config.digest);
+  assert.is(skopeo(['--insecure-policy', 'copy', '-q', huff.tsDest, `dir:${dir}/huff-back`]).code, 0, 'skopeo verifies the Huffman-only layer');
+
   const x = await both(['--dest-compress', '--dest-decompress', unc, 'DEST'], (w) => `dir:${dir}/x-${w}`);
   assert.is(x.ts.code, x.sk.code);
   assert.is(x.ts.code, 1);
