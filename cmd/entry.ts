@@ -15,8 +15,8 @@ async function run(args: string[]): Promise<number> {
     const { parseFast } = await import('./fast-path.ts');
     const fast = await parseFast(args);
     if (fast) {
-      const { processIo, reportError } = await import('./report.ts');
-      const io = processIo();
+      const { fdIo, reportError } = await import('./report.ts');
+      const io = fdIo();
       try {
         const code = await fast.mod.handler(fast.argv, io);
         return typeof code === 'number' ? code : 0;

@@ -1,7 +1,46 @@
 // The process Io and the one place that prints a command's final error. Separate from main.ts so the
 // yargs-free fast path (fast-path.ts) can use them without loading yargs.
+import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Io } from './types.ts';
 import { EXIT_TOOL, TspodError } from '../lib/errors.ts';
+
+/**
+ * A stdout/stderr for commands that only write strings (the fast path, `version`): write(2) on the
+ * descriptor, without node's stream classes, whose loading cost ~1.5 ms of every such command. A
+ * non-blocking descriptor that is full hands the rest to the real stream; a closed pipe ends the
+ * output quietly, as a reader like `head` expects.
+ */
+function fdWriter(fd: 1 | 2): Io['stdout'] {
+  let closed = false;
+  const stream = () => (fd === 1 ? process.stdout : process.stderr);
+  const w = {
+    // node:tty loads net and the stream classes: only when asked
+    get isTTY() { return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd); },
+    get columns() { return stream().columns; },
+    write(chunk: string | Uint8Array): boolean {
+      if (closed) return false;
+      let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      while (buf.length) {
+        try {
+          buf = buf.subarray(writeSync(fd, buf));
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EAGAIN') return stream().write(buf);
+          if (code === 'EPIPE') { closed = true; return false; }
+          throw err;
+        }
+      }
+      return true;
+    },
+  };
+  return w as unknown as Io['stdout'];
+}
+
+/** The Io of the fast path: see fdWriter. */
+export function fdIo(): Io {
+  return { stdout: fdWriter(1), stderr: fdWriter(2), get stdin() { return process.stdin; }, env: process.env };
+}
 
 export function processIo(): Io {
   // stdin is a getter: creating process.stdin costs ~1 ms and most commands never read it

@@ -4,13 +4,17 @@ import { TspodError } from '../../lib/errors.ts';
 import type { Container } from '../../lib/containers/types.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
-interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string | string[]; format?: string; size?: boolean; noHeading?: boolean }
+interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string | string[]; format?: string; size?: boolean; noHeading?: boolean; sort?: string }
+
+const NEVER = -62135596800; // Go's zero time.Time as Unix seconds
+const SORT_KEYS = ['command', 'created', 'id', 'image', 'names', 'runningfor', 'size', 'status'];
 
 export function statusText(c: Container, now = Date.now()): string {
   const s = c.state;
   switch (s.status) {
-    case 'running': return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
-    case 'paused': return `Up ${humanDuration(now - Date.parse(s.startedAt))} (paused)`;
+    // podman 4.3 (psReporter.State): "Up 5 seconds ago", and the capitalised state otherwise
+    case 'running': return `Up ${humanDuration(now - Date.parse(s.startedAt))} ago`;
+    case 'paused': return 'Paused';
     case 'stopping': return 'Stopping';
     case 'exited': return `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
     default: return s.startedAt ? `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt || s.startedAt))} ago` : 'Created';
@@ -21,17 +25,33 @@ function portsText(c: Container): string {
   return c.config.ports.map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ');
 }
 
-/** The row podman's ps --format sees (entities.ListContainer). */
+/** The networks podman lists: the bridge (default rootful) or named networks; none for the other modes. */
+function networksOf(c: Container): string[] {
+  const n = c.config.network;
+  if (n === '' || n === 'private') return c.config.rootless ? [] : ['podman'];
+  if (n === 'bridge') return ['podman'];
+  if (/^(none|host|slirp4netns|pasta|ns:|container:)/.test(n)) return [];
+  return n.split(',');
+}
+
+/** json-iterator's MarshalIndent as podman 4.3 ps uses it: two spaces, and an empty object opened on its own line. */
+function podmanJson(v: unknown): string {
+  return JSON.stringify(v, null, 2).replace(/^( *)(.*)\{\}(,?)$/gm, (_, ind: string, pre: string, comma: string) => `${ind}${pre}{\n${ind}  \n${ind}}${comma}`);
+}
+
+/** The record podman's ps --format json prints (entities.ListContainer, field order kept). */
 export function psRow(c: Container, now = Date.now()) {
   const cfg = c.config, s = c.state;
   const created = Date.parse(cfg.created);
   return {
     AutoRemove: cfg.autoRemove, Command: cfg.command, CreatedAt: `${humanDuration(now - created)} ago`,
-    Exited: s.status === 'exited', ExitedAt: s.finishedAt ? Math.floor(Date.parse(s.finishedAt) / 1000) : -62135596800,
-    ExitCode: s.exitCode, Id: cfg.id, ID: cfg.id.slice(0, 12), Image: cfg.imageName, ImageID: cfg.imageId, IsInfra: false,
+    Exited: s.status === 'exited', ExitedAt: s.finishedAt ? Math.floor(Date.parse(s.finishedAt) / 1000) : NEVER,
+    ExitCode: s.exitCode, Id: cfg.id, Image: cfg.imageName, ImageID: cfg.imageId, IsInfra: false,
     Labels: Object.keys(cfg.labels).length ? cfg.labels : null, Mounts: cfg.mounts.map((m) => m.destination), Names: cfg.names,
-    Namespaces: {}, Networks: [], Pid: s.pid, Pod: '', PodName: '', Ports: cfg.ports.length ? cfg.ports : null, Size: null,
-    StartedAt: s.startedAt ? Math.floor(Date.parse(s.startedAt) / 1000) : -62135596800,
+    Namespaces: {}, Networks: networksOf(c), Pid: s.pid, Pod: '', PodName: '',
+    Ports: cfg.ports.length ? cfg.ports.map((p) => ({ host_ip: p.hostIp ?? '', container_port: p.containerPort, host_port: p.hostPort, range: 1, protocol: p.protocol })) : null,
+    Size: null as { rootFsSize: number; rwSize: number } | null,
+    StartedAt: s.startedAt ? Math.floor(Date.parse(s.startedAt) / 1000) : NEVER,
     State: s.status === 'stopping' ? 'stopping' : s.status === 'created' && s.startedAt ? 'exited' : s.status,
     Status: statusText(c, now), Created: Math.floor(created / 1000),
   };
@@ -57,9 +77,43 @@ export function matchFilter(c: Container, f: string): boolean {
   }
 }
 
+/** podman's tabwriter (min width 12, padding 2) without loading it. */
 function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 2))).join('').trimEnd() + '\n').join('');
+  const widths = rows[0].map((_, i) => Math.max(12, ...rows.map((r) => r[i].length + 2)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('').trimEnd() + '\n').join('');
+}
+
+/** The fields podman's ps templates see (psReporter): truncated ID/command, Go times, joined names. */
+function templateRow(c: Container, now: number, o: PsOptions, size: string, namespaces: object) {
+  const cfg = c.config;
+  const created = new Date(cfg.created);
+  const ago = `${humanDuration(now - created.getTime())} ago`;
+  const command = cfg.command.join(' ');
+  const status = statusText(c, now);
+  return {
+    ...psRow(c, now),
+    ID: o.noTrunc ? cfg.id : cfg.id.slice(0, 12), ImageID: o.noTrunc ? cfg.imageId : cfg.imageId.slice(0, 12),
+    Command: !o.noTrunc && command.length > 17 ? `${command.slice(0, 17)}...` : command,
+    Created: created, CreatedAt: created, CreatedHuman: ago, RunningFor: ago,
+    Names: cfg.names.join(','), Networks: networksOf(c).join(','), Ports: portsText(c),
+    Labels: cfg.labels, // a Go map: podman prints map[k:v]
+    Label: (k: string) => cfg.labels[k] ?? '',
+    Namespaces: namespaces,
+    State: status, Status: status, Size: size,
+  };
+}
+
+/** podman's --sort: a stable sort of the rows, which come oldest first (created). */
+function sortRows(list: Container[], key: string, size?: Map<string, { rootFsSize: number; rwSize: number }>): Container[] {
+  const now = Date.now();
+  const by: Record<string, (c: Container) => string | number> = {
+    command: (c) => c.config.command.join(' '), id: (c) => c.config.id, image: (c) => c.config.imageName,
+    names: (c) => c.config.names[0], status: (c) => statusText(c, now), size: (c) => size?.get(c.config.id)?.rootFsSize ?? 0,
+    runningfor: (c) => (c.state.startedAt ? Date.parse(c.state.startedAt) : -Infinity),
+  };
+  const f = by[key];
+  if (!f) return list;
+  return list.map((c) => [f(c), c] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((x) => x[1]);
 }
 
 /** go-units HumanSizeWithPrecision(n, 3): decimal units, as podman prints sizes. */
@@ -105,39 +159,27 @@ export async function printPs(list: Container[], o: PsOptions, io: Io, size?: Ma
     io.stdout.write(list.map((c) => (o.noTrunc ? c.config.id : c.config.id.slice(0, 12)) + '\n').join(''));
     return;
   }
-  if (o.format === 'json') {
-    io.stdout.write(JSON.stringify(list.map((c) => { const r: any = psRow(c, now); delete r.ID; r.Size = sizeOf(c); return r; }), null, 4) + '\n');
+  const { isJsonFormat, formatList } = await import('../shared/format.ts');
+  if (isJsonFormat(o.format)) {
+    io.stdout.write(podmanJson(list.map((c) => ({ ...psRow(c, now), Size: sizeOf(c) }))) + '\n');
     return;
   }
-  if (o.format) {
-    const { renderTemplate } = await import('../../lib/template/index.ts');
-    let fmt = o.format;
-    const isTable = fmt.startsWith('table');
-    if (!size && /\.Size\b/.test(fmt)) io.stderr.write('ERRO[0000] Size format requires --size option\n');
-    if (isTable) fmt = fmt.replace(/^table\s*/, '');
-    const rows = list.map((c) => {
-      const r: any = psRow(c, now);
-      r.Names = c.config.names.join(',');
-      r.Command = c.config.command.join(' ');
-      r.Ports = portsText(c);
-      r.Label = (k: string) => c.config.labels[k] ?? '';
-      r.Labels = c.config.labels; // a Go map: podman prints map[k:v]
-      r.Size = sizeText(c);
-      return renderTemplate(fmt, r).replace(/\n$/, '');
-    });
-    if (isTable && !o.noHeading) {
-      const header = fmt.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => k === 'ID' ? 'CONTAINER ID' : k.replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase());
-      io.stdout.write(header.replace(/\\t/g, '\t') + '\n');
-    }
-    io.stdout.write(rows.map((r) => r + '\n').join(''));
+  if (o.format && !/^\s*table\s*$/.test(o.format)) {
+    if (!size && /\.Size\b/.test(o.format)) io.stderr.write('ERRO[0000] Size format requires --size option\n');
+    const { asStruct } = await import('../../lib/template/index.ts');
+    const namespaces = asStruct({ Cgroup: '', IPC: '', MNT: '', NET: '', PIDNS: '', UTS: '', User: '' }, 'entities.ListContainerNamespaces');
+    const rows = list.map((c) => templateRow(c, now, o, sizeText(c), namespaces));
+    const headers = { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', Pod: 'POD ID', PodName: 'PODNAME' };
+    io.stdout.write(await formatList(o.format, rows, '', { headers, noHeading: o.noHeading, name: 'ps' }));
     return;
   }
   const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(size ? ['SIZE'] : [])]];
   for (const c of list) {
-    const r = psRow(c, now);
+    // the columns only, not psRow's whole record: this loop is most of `ps -a` with many containers
     let cmd = c.config.command.join(' ');
-    if (!o.noTrunc && cmd.length > 20) cmd = cmd.slice(0, 17) + '...';
-    rows.push([o.noTrunc ? c.config.id : r.ID, r.Image, cmd, r.CreatedAt.replace(/^Less than a second ago$/, 'Less than a second ago'), r.Status, portsText(c), c.config.names.join(','), ...(size ? [sizeText(c)] : [])]);
+    if (!o.noTrunc && cmd.length > 17) cmd = cmd.slice(0, 17) + '...';
+    const created = `${humanDuration(now - Date.parse(c.config.created))} ago`;
+    rows.push([o.noTrunc ? c.config.id : c.config.id.slice(0, 12), c.config.imageName, cmd, created, statusText(c, now), portsText(c), c.config.names.join(','), ...(size ? [sizeText(c)] : [])]);
   }
   if (o.noHeading) rows.shift();
   if (rows.length) io.stdout.write(table(rows));
@@ -154,11 +196,15 @@ export function psCommand(): CommandModule<PsOptions> {
       .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' })
       .option('last', { alias: 'n', type: 'number', describe: 'Print the n last created containers (all states)' })
       .option('no-trunc', { type: 'boolean', describe: 'Display the extended information' })
-      .option('no-heading', { type: 'boolean', describe: 'Do not print headers' })
+      .option('no-heading', { alias: 'noheading', type: 'boolean', describe: 'Do not print headers' })
+      .option('sort', { type: 'string', default: 'created', describe: 'Sort output by: command, created, id, image, names, runningfor, size, status' })
       .option('size', { alias: 's', type: 'boolean', describe: 'Display the total file sizes' })
       .option('filter', { alias: 'f', type: 'string', describe: 'Filter output based on conditions given' })
       .option('format', { type: 'string', describe: 'Pretty-print containers to JSON or using a Go template' }),
     handler: async (o, io) => {
+      if (o.sort !== undefined && !SORT_KEYS.includes(o.sort)) {
+        throw new TspodError('USAGE', `invalid argument "${o.sort}" for "--sort" flag: "${o.sort}" is not a valid value.  Choose from: "${SORT_KEYS.join(', ')}"`);
+      }
       // the store and the state only: the engine (runtime, overlay, network code) just for --size
       const { openContainerStore, listContainers, inspectContainer } = await import('../../lib/containers/state.ts');
       const store = openContainerStore(o);
@@ -168,7 +214,7 @@ export function psCommand(): CommandModule<PsOptions> {
       list.sort((a, b) => created.get(b)! - created.get(a)!);
       const filters = ([] as string[]).concat(o.filter ?? []);
       if (!o.all && !o.latest && o.last === undefined && !filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))) {
-        list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
+        list = list.filter((c) => c.state.status === 'running'); // podman lists a paused one with -a only
       }
       // filters of the same key are ORed, different keys ANDed (podman)
       const byKey = new Map<string, string[]>();
@@ -183,7 +229,8 @@ export function psCommand(): CommandModule<PsOptions> {
       if (o.latest) list = list.slice(0, 1);
       if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
       list.reverse();
-      await printPs(list, o, io, o.size && !o.quiet ? await sizes(await openEngine(o), list) : undefined);
+      const size = o.size && !o.quiet ? await sizes(await openEngine(o), list) : undefined;
+      await printPs(o.sort ? sortRows(list, o.sort, size) : list, o, io, size);
       return 0;
     },
   };
