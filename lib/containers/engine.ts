@@ -427,8 +427,10 @@ export class ContainerEngine {
     const runtime = await this.runtime(cfg.runtime || undefined);
     // a missing runtime fails here with its own message, not as conmon's "Runtime path is not valid"
     if (!runtime.path) await runtime.create(cfg.id, '', '');
+    // the runtime's record of the run before goes while the rest is prepared (awaited before conmon)
+    let deleted: Promise<unknown> = Promise.resolve();
     if (c.state.runtimeCreated || this.runtimeKnows(cfg.id)) {
-      await runtime.delete(cfg.id, true).catch(() => {});
+      deleted = runtime.delete(cfg.id, true).catch(() => {});
       c.state.runtimeCreated = false;
     }
     const kept = await this.keptNetwork(c);
@@ -479,6 +481,7 @@ export class ContainerEngine {
       exitCommand = ['/bin/sh', '-c', `${flockBin} -n -x "$0" true && exec "$@"`, join(runDir, 'attach.lock'), ...exitCommand];
     }
     mark('bundle written');
+    await deleted;
     const { pid } = await startConmon({
       conmonPath: this.opts.conmon, id: cfg.id, name: cfg.names[0], runtime, bundle,
       pidFile: join(runDir, 'pidfile'), conmonPidFile: join(runDir, 'conmon.pid'),

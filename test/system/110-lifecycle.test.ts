@@ -130,7 +130,7 @@ t('a container whose monitor died is reaped as exited the next time anyone looks
   const pids = (await f.tspod(['inspect', '--format', '{{.State.ConmonPid}} {{.State.Pid}}', name])).stdout.trim().split(' ').map(Number);
   assert.ok(pids[0] > 0 && pids[1] > 0, `pids ${pids}`);
   for (const p of pids) process.kill(p, 'SIGKILL');
-  await until(async () => (await f.tspod(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.State}}'])).stdout === 'exited\n', 'reaped');
+  await until(async () => (await f.tspod(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.State}}'])).stdout.startsWith('Exited ('), 'reaped'); // podman 4.3: .State is the status text
   const st = await f.tspod(['inspect', '--format', '{{.State.Running}} {{.State.Error}}', name]);
   assert.match(st.stdout, /^false conmon exited/);
   const rm = await f.tspod(['rm', name]);
