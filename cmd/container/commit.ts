@@ -1,5 +1,6 @@
 import type { CommandModule } from '../types.ts';
 import { openEngine } from './shared.ts';
+import { TspodError } from '../../lib/errors.ts';
 
 interface CommitCliOptions { container: string; image?: string; author?: string; message?: string; change?: string | string[]; pause?: boolean; quiet?: boolean; format?: string }
 
@@ -15,9 +16,12 @@ export function commitCommand(): CommandModule<CommitCliOptions> {
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'Suppress output' })
       .option('format', { alias: 'f', type: 'string', default: 'oci', describe: '`format` of the image manifest and metadata' }),
     handler: async (o, io) => {
+      const { commitContainer, imageFormat } = await import('../../lib/containers/commit.ts');
       const engine = await openEngine(o);
       const c = await engine.inspect(o.container);
-      const { commitContainer } = await import('../../lib/containers/commit.ts');
+      // in podman's order: the container, then the format, then a message the format cannot hold
+      const format = imageFormat(o.format);
+      if (o.message && format !== 'docker') throw new TspodError('USAGE', 'messages are only compatible with the docker image format (-f docker)');
       const { openStore } = await import('../../lib/storage/index.ts');
       const store = await openStore({ graphRoot: engine.graphRoot, runRoot: engine.runRoot });
       const paused = !!o.pause && c.state.status === 'running' && await engine.pause(c.config.id, false).then(() => true, () => false);
@@ -28,7 +32,7 @@ export function commitCommand(): CommandModule<CommitCliOptions> {
         id = await commitContainer(store as never, {
           base: await store.imageConfig(cfg.imageId), upperDir: engine.upperDir(cfg.id), rootless: engine.rootless,
           containerConfig: { env: cfg.env, cmd: cfg.cmd, entrypoint: cfg.entrypoint, workingDir: cfg.workingDir, user: cfg.user, labels: cfg.labels, stopSignal: cfg.stopSignal, createCommand: cfg.createCommand },
-          changes: ([] as string[]).concat(o.change ?? []), author: o.author, message: o.message, name: o.image,
+          changes: ([] as string[]).concat(o.change ?? []), author: o.author, message: o.message, name: o.image, format,
         });
       } finally {
         if (paused) await engine.pause(c.config.id, true).catch(() => {});

@@ -3,7 +3,8 @@
 import type { Readable } from 'node:stream';
 import { TspodError } from '../errors.ts';
 import type { ContainerConfig as RunConfig, ImageConfig } from '../oci/types.ts';
-import { OCI_CONFIG, OCI_MANIFEST } from '../oci/media-types.ts';
+import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, layerCompression } from '../oci/media-types.ts';
+import { layerMediaType } from '../copy/manifest.ts';
 import { sha256Digest } from '../oci/digest.ts';
 
 /** Apply one Dockerfile instruction (CMD, ENTRYPOINT, ENV, LABEL, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL, ONBUILD). */
@@ -66,19 +67,30 @@ interface StoreLike {
   addImage(o: { manifest: Buffer; manifestMediaType: string; config: Buffer; names: string[] }): Promise<{ id: string }>;
 }
 
-/** Write config + manifest for the layers and record the image; returns its ID. */
-export async function storeImage(store: StoreLike, config: ImageConfig, names: string[]): Promise<string> {
+/** Manifest formats of commit/import --format, as podman's (buildah's "oci" and "docker"). */
+export type ImageFormat = 'oci' | 'docker';
+
+/** Check a --format value; podman's error for any other. */
+export function imageFormat(f: string | undefined): ImageFormat {
+  if (f === undefined || f === 'oci' || f === 'docker') return f ?? 'oci';
+  throw new TspodError('USAGE', `unrecognized image format "${f}"`);
+}
+
+/** Write config + manifest (OCI or Docker schema2) for the layers and record the image; returns its ID. */
+export async function storeImage(store: StoreLike, config: ImageConfig, names: string[], format: ImageFormat = 'oci'): Promise<string> {
   const configBytes = Buffer.from(JSON.stringify(config));
+  const manifestType = format === 'docker' ? DOCKER_MANIFEST : OCI_MANIFEST;
   const layers = config.rootfs.diff_ids.map((d) => {
     const info = store.layerInfo(d);
     if (!info) throw new TspodError('STORAGE', `layer ${d} is not in the store`);
-    return { mediaType: info.compressedMediaType ?? 'application/vnd.oci.image.layer.v1.tar+gzip', digest: info.compressedDigest, size: info.compressedSize };
+    const stored = info.compressedMediaType ?? OCI_LAYER_GZIP;
+    return { mediaType: layerMediaType(manifestType, layerCompression(stored), stored), digest: info.compressedDigest, size: info.compressedSize };
   });
   const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: OCI_MANIFEST,
-    config: { mediaType: OCI_CONFIG, digest: sha256Digest(configBytes), size: configBytes.length }, layers,
+    schemaVersion: 2, mediaType: manifestType,
+    config: { mediaType: format === 'docker' ? DOCKER_CONFIG : OCI_CONFIG, digest: sha256Digest(configBytes), size: configBytes.length }, layers,
   }));
-  const rec = await store.addImage({ manifest, manifestMediaType: OCI_MANIFEST, config: configBytes, names });
+  const rec = await store.addImage({ manifest, manifestMediaType: manifestType, config: configBytes, names });
   return rec.id;
 }
 
@@ -91,10 +103,13 @@ export interface CommitOptions {
   author?: string;
   message?: string;
   name?: string;
-  format?: string;
+  format?: ImageFormat;
 }
 
 export async function commitContainer(store: StoreLike, o: CommitOptions): Promise<string> {
+  const format = imageFormat(o.format);
+  // podman 4.3 refuses before committing anything: the OCI config has no place for a message
+  if (o.message && format !== 'docker') throw new TspodError('USAGE', 'messages are only compatible with the docker image format (-f docker)');
   const layer = await store.putLayerFromDirectory(o.upperDir, { rootless: o.rootless });
   const cc = o.containerConfig;
   const cfg: RunConfig = {
@@ -104,15 +119,17 @@ export async function commitContainer(store: StoreLike, o: CommitOptions): Promi
   };
   for (const ch of o.changes) applyChange(cfg, ch);
   const now = new Date().toISOString();
-  const config: ImageConfig = {
-    ...o.base,
+  const { comment: _baseComment, ...base } = o.base as ImageConfig & { comment?: string };
+  const config: ImageConfig & { comment?: string } = {
+    ...base,
     created: now,
     ...(o.author ? { author: o.author } : {}),
+    ...(o.message ? { comment: o.message } : {}),
     config: cfg,
     rootfs: { type: 'layers', diff_ids: [...o.base.rootfs.diff_ids, layer.diffID] },
     history: [...(o.base.history ?? []), { created: now, created_by: cc.createCommand.join(' ') || 'tspod commit', ...(o.author ? { author: o.author } : {}), ...(o.message ? { comment: o.message } : {}) }],
   };
-  return storeImage(store, config, o.name ? [commitName(o.name)] : []);
+  return storeImage(store, config, o.name ? [commitName(o.name)] : [], format);
 }
 
 export async function importTarball(store: StoreLike, input: Readable, o: { changes: string[]; message?: string; name?: string; arch?: string; os?: string }): Promise<string> {

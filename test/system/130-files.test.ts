@@ -97,7 +97,7 @@ t('commit -c/-a/-m makes an image with the changes; export | import -c makes ano
   const name = uniqueName('cm');
   assert.is((await f.tspod(['run', '--network', 'none', '--name', name, f.image, 'sh', '-c', 'echo committed > /hello; rm /etc/group'])).code, 0);
   const img = uniqueName('img');
-  const c = await f.tspod(['commit', '-q', '-a', 'tester', '-m', 'note', '-c', 'CMD ["cat","/hello"]', '-c', 'ENV A=b', name, img]);
+  const c = await f.tspod(['commit', '-q', '-f', 'docker', '-a', 'tester', '-m', 'note', '-c', 'CMD ["cat","/hello"]', '-c', 'ENV A=b', name, img]);
   assert.is(c.code, 0, c.stderr);
   assert.match(c.stdout, /^[0-9a-f]{64}\n$/);
   const r = await f.tspod(['run', '--rm', '--network', 'none', `localhost/${img}:latest`]);
