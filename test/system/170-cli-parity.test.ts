@@ -125,6 +125,16 @@ t('start: a running container is left as it is, silently; only started ones are 
   assert.is(both.code, 0, both.stderr);
   assert.is(both.stdout, `${created}\n`);
   assert.is((await f.tspod(['inspect', '--format', '{{.State.Status}}', created])).stdout, 'running\n');
+  // paused (where the cgroup freezer allows): an error in podman's words, with and without -a
+  if ((await f.tspod(['pause', running])).code === 0) {
+    const id = (await f.tspod(['inspect', '--format', '{{.Id}}', running])).stdout.trim();
+    const p = await f.tspod(['start', running]);
+    assert.is(p.code, 125);
+    assert.is(p.stderr, `Error: unable to start container "${id}": container ${id} must be in Created or Stopped state to be started: container state improper\n`);
+    const pa = await f.tspod(['start', '-a', running]);
+    assert.is(pa.code, 125);
+    assert.is(pa.stderr, `Error: unable to start container ${id}: container ${id} must be in Created or Stopped state to be started: container state improper\n`);
+  }
   assert.is((await f.tspod(['rm', '-f', '-t', '0', running, created])).code, 0);
 });
 
