@@ -15,10 +15,11 @@ async function run(args: string[]): Promise<number> {
     const { parseFast } = await import('./fast-path.ts');
     const fast = await parseFast(args);
     if (fast) {
-      const { fdIo, reportError } = await import('./report.ts');
-      const io = fdIo();
+      const { fdIo, processIo, reportError } = await import('./report.ts');
+      const io = fast.streams ? processIo() : fdIo();
       try {
-        const code = await fast.mod.handler(fast.argv, io);
+        const { effectiveGlobals } = await import('./shared/global.ts');
+        const code = await fast.mod.handler(effectiveGlobals(fast.argv), io);
         return typeof code === 'number' ? code : 0;
       } catch (err) {
         return reportError(err, io);

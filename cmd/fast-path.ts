@@ -37,6 +37,18 @@ export const HOT_COMMANDS: Record<string, Load> = {
 /** Groups with a hot subcommand (none of them has a builder of its own). */
 const HOT_GROUPS = new Set(['container', 'image', 'volume', 'network']);
 
+const run: Load = async () => (await import('./container/run.ts')).runCommand();
+const create: Load = async () => (await import('./container/create.ts')).createCommand();
+const exec: Load = async () => (await import('./container/exec.ts')).execCommand();
+/**
+ * Verbs that read their own words (options up to the image or container, then the command): yargs
+ * only hands them the raw line in argv['--'], so the fast path does the same, sparing `run` the
+ * ~10 ms of building the whole yargs tree. Also checked against commands.ts by the test.
+ */
+export const RAW_COMMANDS: Record<string, Load> = {
+  'run': run, 'container run': run, 'create': create, 'container create': create, 'exec': exec, 'container exec': exec,
+};
+
 interface Opt { name: string; type: 'string' | 'boolean' | 'number'; array: boolean; keys: string[]; default?: unknown }
 interface Pos { name: string; required: boolean; variadic: boolean; typed: boolean }
 interface Spec { opts: Opt[]; pos: Pos[]; ok: boolean }
@@ -94,6 +106,8 @@ function commandSpec(mod: CommandModule<any>): Spec | undefined {
 export interface FastCommand {
   mod: CommandModule<any>;
   argv: Record<string, unknown>;
+  /** run/create/exec relay a container's stdio (terminals, pipes): they need node's streams */
+  streams: boolean;
 }
 
 /** The command and the argv yargs would give its handler, or undefined to let yargs parse. */
@@ -103,7 +117,10 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
   // the command words; options before them must be global ones (yargs sees only those there)
   const path: string[] = [];
   let load: Load | undefined;
-  for (let i = 0; i < args.length && !load; i++) {
+  let rawLoad: Load | undefined;
+  let first = -1;
+  let i = 0;
+  for (; i < args.length && !load && !rawLoad; i++) {
     const a = args[i];
     if (a.startsWith('-')) {
       const m = /^--([^=]+)(=?)/.exec(a);
@@ -112,16 +129,31 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
       if (!m![2] && o.type !== 'boolean') i++;
       continue;
     }
+    if (first < 0) first = i;
     path.push(a);
-    load = Object.hasOwn(HOT_COMMANDS, path.join(' ')) ? HOT_COMMANDS[path.join(' ')] : undefined;
-    if (!load && !(path.length === 1 && HOT_GROUPS.has(a))) return undefined;
+    const key = path.join(' ');
+    load = Object.hasOwn(HOT_COMMANDS, key) ? HOT_COMMANDS[key] : undefined;
+    rawLoad = Object.hasOwn(RAW_COMMANDS, key) ? RAW_COMMANDS[key] : undefined;
+    if (!load && !rawLoad && !(path.length === 1 && HOT_GROUPS.has(a))) return undefined;
   }
-  if (!load) return undefined;
-  const mod = await load();
-
-  const spec = commandSpec(mod);
-  if (!spec) return undefined;
-  record(spec, mod.builder);
+  let mod: CommandModule<any>;
+  let spec: Spec | undefined;
+  let scan = args;
+  const argv: Record<string, unknown> = { _: path, $0: 'tspod' };
+  if (rawLoad) {
+    // help (and -h, which yargs may take as help) and a missing image are yargs' to report
+    const after = args.slice(i);
+    if (after.some((a) => a === '--help' || /^-[a-zA-Z]*h[a-zA-Z]*$/.test(a)) || !after.some((a) => !a.startsWith('-'))) return undefined;
+    mod = await rawLoad();
+    spec = { opts: [], pos: [], ok: true };
+    scan = args.slice(0, first);
+    argv['--'] = args.slice(first);
+  } else if (load) {
+    mod = await load();
+    spec = commandSpec(mod);
+    if (!spec) return undefined;
+    record(spec, mod.builder);
+  } else return undefined;
   const opts = [...globals.opts, ...spec.opts];
   const byKey = new Map<string, Opt>();
   for (const o of opts) for (const k of o.keys) {
@@ -147,8 +179,8 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
     given.set(o, list);
     return true;
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+  for (let i = 0; i < scan.length; i++) {
+    const a = scan[i];
     if (!a.startsWith('-')) {
       words.push(a);
       continue;
@@ -163,10 +195,10 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
       }
       if (o.type === 'boolean') {
         // yargs would take a following "true"/"false" as the value
-        if (/^(true|false)$/.test(args[i + 1] ?? '') || !set(o, true)) return undefined;
+        if (/^(true|false)$/.test(scan[i + 1] ?? '') || !set(o, true)) return undefined;
         continue;
       }
-      const next = args[++i];
+      const next = scan[++i];
       if (next === undefined || next.startsWith('-') || !set(o, next)) return undefined;
       continue;
     }
@@ -175,7 +207,7 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
     if (!/^[a-zA-Z]+$/.test(letters)) return undefined;
     if (letters.length === 1 && byKey.get(letters)?.type !== 'boolean') {
       const o = byKey.get(letters);
-      const next = args[++i];
+      const next = scan[++i];
       if (!o || next === undefined || next.startsWith('-') || !set(o, next)) return undefined;
       continue;
     }
@@ -183,15 +215,14 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
       const o = byKey.get(l);
       if (!o || o.type !== 'boolean' || !set(o, true)) return undefined;
     }
-    if (/^(true|false)$/.test(args[i + 1] ?? '')) return undefined;
+    if (/^(true|false)$/.test(scan[i + 1] ?? '')) return undefined;
   }
 
   // positionals after the command words
-  const rest = words.slice(path.length);
+  const rest = rawLoad ? [] : words.slice(path.length);
   const required = spec.pos.filter((p) => p.required).length;
   const variadic = spec.pos.some((p) => p.variadic);
   if (rest.length < required || (!variadic && rest.length > spec.pos.length)) return undefined;
-  const argv: Record<string, unknown> = { _: path, $0: 'tspod' };
   for (const [i, p] of spec.pos.entries()) {
     if (!p.typed) return undefined;
     const v = p.variadic ? rest.slice(i) : rest[i];
@@ -207,5 +238,5 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
     else continue;
     for (const k of o.keys) argv[k] = v;
   }
-  return { mod, argv };
+  return { mod, argv, streams: !!rawLoad };
 }

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough } from 'node:stream';
-import { HOT_COMMANDS, parseFast } from '../../cmd/fast-path.ts';
+import { HOT_COMMANDS, RAW_COMMANDS, parseFast } from '../../cmd/fast-path.ts';
 import { commandGroups, topLevelCommands } from '../../cmd/commands.ts';
 import { createCli } from '../../cmd/main.ts';
 import type { Io } from '../../cmd/types.ts';
@@ -68,7 +68,7 @@ const slow: string[][] = [
   ['images', '-a', 'true'], ['images', '--all', 'false'], ['images', '-af', 'x'], ['images', '-fx'],
   ['images', '--filter'], ['images', '--filter', '-a'], ['images', '-a', '-a'],
   ['ps', '-n', 'x'], ['ps', '--last', '-1'], ['-a', 'images'], ['--bogus', 'images'], ['image'], ['image', 'bogus'], ['image', 'bogus', 'ls'],
-  ['image', 'exists'], ['image', 'inspect'], ['pull', 'busybox'], ['rmi', 'x'], ['run', 'busybox'], ['completion'],
+  ['image', 'exists'], ['image', 'inspect'], ['pull', 'busybox'], ['rmi', 'x'], ['completion'],
   ['--get-yargs-completions', 'im'], ['skopeo', 'inspect', 'docker://x'], ['image', 'ls', '--help'], ['volume', 'ls', '--filter'],
 ];
 
@@ -81,6 +81,42 @@ for (const args of fast) {
     assert.equal(got!.argv, want);
   });
 }
+
+// run/create/exec read their own words: the fast path hands over the same raw line and global options
+const raw: string[][] = [
+  ['run', '--rm', 'img', 'true'],
+  ['--root', '/x', 'run', '-it', '--root', '/y', 'img', 'sh', '-c', 'x'],
+  ['container', 'run', '-d', '--name', 'web', 'img'],
+  ['--log-level', 'debug', 'create', '--name', 'a', 'img', '--', 'x'],
+  ['container', 'create', 'img'],
+  ['exec', '-it', 'c', 'sh'],
+  ['--runroot=/r', 'container', 'exec', '-e', 'A=1', 'c', 'env'],
+];
+for (const args of raw) {
+  test(`fast path = yargs (raw words): ${args.join(' ')}`, async () => {
+    const got = await parseFast(args);
+    assert.ok(got, 'the fast path should take this line');
+    const want = await yargsArgv(args);
+    assert.type(want, 'object', String(want));
+    for (const [k, v] of Object.entries(got!.argv)) assert.equal(v, (want as Record<string, unknown>)[k], k);
+    assert.ok(Array.isArray(got!.argv['--']));
+  });
+}
+for (const args of [['run'], ['run', '--help'], ['run', '-h', 'x', 'img'], ['exec', '-it'], ['run', '--rm', '-ith', 'img'], ['--bogus', 'run', 'img']]) {
+  test(`left to yargs (raw words): ${JSON.stringify(args)}`, async () => {
+    assert.is(await parseFast(args), undefined);
+  });
+}
+
+test('RAW_COMMANDS load the modules commands.ts has for those words', async () => {
+  for (const [words, load] of Object.entries(RAW_COMMANDS)) {
+    const [group, verb] = words.includes(' ') ? words.split(' ') : [undefined, words];
+    const list = group ? commandGroups().find((g) => g.command === group)!.subcommands() : topLevelCommands();
+    const real = list.filter((m) => ([] as string[]).concat(m.command)[0].split(/\s+/)[0] === verb || m.aliases?.includes(verb));
+    assert.is(real.length, 1, words);
+    assert.is((await load()).describe, real[0].describe, words);
+  }
+});
 
 for (const args of slow) {
   test(`left to yargs: ${JSON.stringify(args)}`, async () => {
