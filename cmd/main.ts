@@ -74,6 +74,11 @@ export async function runCli(args: string[], io: Io): Promise<number> {
   let exitCode = 0;
   try {
     if (args[0] === '--version' || args[0] === '-v') args = ['version', '--format', 'tspod version {{.Client.Version}}'];
+    if (args[0] === 'skopeo' && args.length === 2 && (args[1] === '--version' || args[1] === '-v')) {
+      const { skopeoVersionLine } = await import('./skopeo/group.ts');
+      io.stdout.write(skopeoVersionLine());
+      return 0;
+    }
     if (args.length === 0) args = ['--help'];
     const cli = createCli(args, io, (c) => (exitCode = c));
     // yargs may call the callback more than once (shell completion calls it first with no output,

@@ -13,6 +13,7 @@ import { standaloneVerifyCommand } from './standalone-verify.ts';
 import { generateSigstoreKeyCommand } from './generate-sigstore-key.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
+import { VERSION } from '../system/version.ts';
 
 export function skopeoSubcommands(): CommandModule<any>[] {
   return [
@@ -28,6 +29,12 @@ export function skopeoSubcommands(): CommandModule<any>[] {
     loginCommand(),
     logoutCommand(),
   ];
+}
+
+/** `skopeo --version`: the skopeo release whose CLI this mirrors, with tspod's own version as build
+ *  metadata (semver: it does not change how version checks compare). */
+export function skopeoVersionLine(): string {
+  return `skopeo version 1.9.3+tspod.${VERSION}\n`;
 }
 
 export function skopeoGroup(): CommandGroup {

@@ -19,6 +19,11 @@ test('--help lists the verbs and exits 0', () => {
   for (const verb of ['run', 'images', 'pull', 'skopeo', 'volume', 'network']) assert.match(out, new RegExp(`tspod ${verb}\\b`));
 });
 
+test('version lines: tspod --version, and skopeo --version as skopeo prints it (for alias skopeo=tspod skopeo)', () => {
+  assert.match(tspod(0, '--version').out, /^tspod version \d+\.\d+\.\d+\n$/);
+  for (const flag of ['--version', '-v']) assert.match(tspod(0, 'skopeo', flag).out, /^skopeo version 1\.\d+\.\d+\+tspod\.\d+\.\d+\.\d+\n$/);
+});
+
 test('usage errors are one line and exit 125', () => {
   assert.match(tspod(125, 'no-such-verb').err, /^Error: .*no-such-verb/);
   assert.match(tspod(125, 'images', '--no-such-flag').err, /^Error: .*no-such-flag/);
