@@ -2,7 +2,7 @@
 // to exit statuses. This is the one place that prints the final error; library code throws.
 import yargs, { type Argv } from 'yargs';
 import { commandGroups, topLevelCommands } from './commands.ts';
-import { effectiveGlobals, globalOptions } from './shared/global.ts';
+import { HelpRequested, effectiveGlobals, globalOptions } from './shared/global.ts';
 import type { CommandModule, Io } from './types.ts';
 import { EXIT_TOOL, TspodError } from '../lib/errors.ts';
 import { processIo, reportError } from './report.ts';
@@ -16,13 +16,22 @@ class UsageError extends TspodError {
 }
 
 function toYargsCommand(mod: CommandModule<any>, io: Io, setExit: (code: number) => void) {
+  let built: Argv | undefined;
   return {
     command: mod.command,
     aliases: mod.aliases,
     describe: mod.describe,
-    builder: mod.builder,
+    builder: (y: Argv) => (built = mod.builder(y)),
     handler: async (argv: any) => {
-      const code = await mod.handler(effectiveGlobals(argv), io);
+      let code: number | void;
+      try {
+        code = await mod.handler(effectiveGlobals(argv), io);
+      } catch (err) {
+        // run/create/exec read their own words, so their --help reaches the handler, not yargs
+        if (!(err instanceof HelpRequested) || !built) throw err;
+        built.showHelp((s) => io.stdout.write(`${s}\n`));
+        code = 0;
+      }
       setExit(typeof code === 'number' ? code : 0);
     },
   };

@@ -1,7 +1,7 @@
 import type { CommandModule, GlobalOptions, Io } from '../types.ts';
 import { CREATE_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
-import { GLOBAL_FLAGS_AFTER_VERB, effectiveGlobals } from '../shared/global.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals } from '../shared/global.ts';
 import type { ContainerEngine, CreateOptions } from '../../lib/containers/engine.ts';
 import type { Container } from '../../lib/containers/types.ts';
 
@@ -70,7 +70,8 @@ export function createCommand(): CommandModule<GlobalOptions> {
     builder: (y) => addFlags(y, CREATE_FLAGS).example('tspod create --name web alpine sleep 1000', ''),
     handler: async (argv, io) => {
       // global options may follow the verb (podman's are persistent); parsing still stops at the first positional
-      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'create'), [...CREATE_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB]);
+      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'create'), [...CREATE_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG]);
+      if (opts.help) throw new HelpRequested('create');
       argv = effectiveGlobals(argv, opts);
       if (rest.length === 0) throw new TspodError('USAGE', 'create requires at least 1 arg(s), only received 0');
       const engine = await openEngine(argv);

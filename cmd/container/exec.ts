@@ -1,7 +1,7 @@
 import type { CommandModule, GlobalOptions } from '../types.ts';
 import { EXEC_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
-import { GLOBAL_FLAGS_AFTER_VERB, effectiveGlobals } from '../shared/global.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals } from '../shared/global.ts';
 
 export function execCommand(): CommandModule<GlobalOptions> {
   return {
@@ -10,7 +10,8 @@ export function execCommand(): CommandModule<GlobalOptions> {
     builder: (y) => addFlags(y, EXEC_FLAGS).example('tspod exec -it web sh', ''),
     handler: async (argv, io) => {
       // global options may follow the verb (podman's are persistent); parsing still stops at the first positional
-      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'exec'), [...EXEC_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB]);
+      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'exec'), [...EXEC_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG]);
+      if (opts.help) throw new HelpRequested('exec');
       argv = effectiveGlobals(argv, opts);
       const engine = await openEngine(argv);
       let ref = rest[0];

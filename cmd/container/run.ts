@@ -2,7 +2,7 @@ import type { CommandModule, GlobalOptions, Io } from '../types.ts';
 import { RUN_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { createWithPull, pullFlagsOf, toCreateOptions } from './create.ts';
 import { TspodError } from '../../lib/errors.ts';
-import { GLOBAL_FLAGS_AFTER_VERB, effectiveGlobals } from '../shared/global.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals } from '../shared/global.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
 /**
@@ -59,7 +59,8 @@ export function runCommand(): CommandModule<GlobalOptions> {
       .example('tspod run -d --name web -p 8080:80 nginx', ''),
     handler: async (argv, io) => {
       // global options may follow the verb (podman's are persistent); parsing still stops at the first positional
-      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'run'), [...RUN_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB]);
+      const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'run'), [...RUN_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG]);
+      if (opts.help) throw new HelpRequested('run');
       argv = effectiveGlobals(argv, opts);
       if (rest.length === 0) throw new TspodError('USAGE', 'run requires at least 1 arg(s), only received 0');
       if (opts.detach && opts.rm && opts.restart && opts.restart !== 'no') throw new TspodError('USAGE', 'the --rm option conflicts with --restart');

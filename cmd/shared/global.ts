@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { TspodError } from '../../lib/errors.ts';
 
 /** One root-level option; the same shape as the flag tables of run/create/exec (cmd/container/shared.ts). */
 export interface GlobalFlag {
@@ -70,4 +71,16 @@ export function takeGlobalFlags(words: string[]): { globals: Record<string, stri
     else rest.push(w);
   }
   return { globals, rest: [...rest, ...words.slice(i)] };
+}
+
+/**
+ * --help among the options of a verb that parses its own words (run/create/exec): the handler throws
+ * HelpRequested and cmd/main.ts prints the verb's help from yargs.
+ */
+export const HELP_FLAG = { name: 'help', type: 'boolean' as const, describe: 'Show help' };
+
+export class HelpRequested extends TspodError {
+  constructor(verb: string) {
+    super('HELP', `help for "${verb}" is shown by yargs: run 'tspod ${verb} --help' through the full CLI`);
+  }
 }

@@ -102,6 +102,13 @@ t('global options after the verb: run/create/exec/ps take them; after the image 
   const psEmpty = await tspodRaw(['ps', '-a', '--root', join(empty, 'root'), '--runroot', join(empty, 'run'), '-q']);
   assert.is(psEmpty.code, 0, psEmpty.stderr);
   assert.is(psEmpty.stdout, '');
+  // --help among the options is the verb's help; after the image it is the container's
+  for (const [verb, text] of [['run', 'Run a command in a new container'], ['create', 'Create but do not start a container'], ['exec', 'Run a process in a running container']]) {
+    const h = await tspodRaw([verb, '--log-level', 'warn', '--help']);
+    assert.is(h.code, 0, h.stderr);
+    assert.ok(h.stdout.includes(text) && h.stdout.includes('--root') && h.stdout.includes('--env'), h.stdout);
+  }
+  assert.is((await f.tspod(['run', '--rm', f.image, 'echo', '--help'])).stdout, '--help\n');
   const unknown = await f.tspod(['run', '--rm', '--bogus-flag', f.image, 'true']);
   assert.is(unknown.code, 125);
   assert.match(unknown.stderr, /unknown flag: --bogus-flag/);
