@@ -27,12 +27,13 @@ export function commitCommand(): CommandModule<CommitCliOptions> {
       const paused = !!o.pause && c.state.status === 'running' && await engine.pause(c.config.id, false).then(() => true, () => false);
       let id: string;
       try {
-        if (!o.quiet) io.stderr.write('Getting image source signatures\nCopying blob\nWriting manifest to image destination\n');
+        if (!o.quiet) io.stderr.write('Getting image source signatures\n');
         const cfg = c.config;
         id = await commitContainer(store as never, {
           base: await store.imageConfig(cfg.imageId), upperDir: engine.upperDir(cfg.id), rootless: engine.rootless,
           containerConfig: { env: cfg.env, cmd: cfg.cmd, entrypoint: cfg.entrypoint, workingDir: cfg.workingDir, user: cfg.user, labels: cfg.labels, stopSignal: cfg.stopSignal, createCommand: cfg.createCommand },
           changes: ([] as string[]).concat(o.change ?? []), author: o.author, message: o.message, name: o.image, format,
+          progress: o.quiet ? undefined : (line) => io.stderr.write(`${line}\n`),
         });
       } finally {
         if (paused) await engine.pause(c.config.id, true).catch(() => {});

@@ -77,7 +77,7 @@ export function imageFormat(f: string | undefined): ImageFormat {
 }
 
 /** Write config + manifest (OCI or Docker schema2) for the layers and record the image; returns its ID. */
-export async function storeImage(store: StoreLike, config: ImageConfig, names: string[], format: ImageFormat = 'oci'): Promise<string> {
+export async function storeImage(store: StoreLike, config: ImageConfig, names: string[], format: ImageFormat = 'oci', progress?: (line: string) => void): Promise<string> {
   const configBytes = Buffer.from(JSON.stringify(config));
   const manifestType = format === 'docker' ? DOCKER_MANIFEST : OCI_MANIFEST;
   const layers = config.rootfs.diff_ids.map((d) => {
@@ -90,7 +90,12 @@ export async function storeImage(store: StoreLike, config: ImageConfig, names: s
     schemaVersion: 2, mediaType: manifestType,
     config: { mediaType: format === 'docker' ? DOCKER_CONFIG : OCI_CONFIG, digest: sha256Digest(configBytes), size: configBytes.length }, layers,
   }));
+  // containers/image's copy lines, as podman commit prints them
+  for (const l of layers) progress?.(`Copying blob ${l.digest}`);
+  progress?.(`Copying config ${sha256Digest(configBytes)}`);
+  progress?.('Writing manifest to image destination');
   const rec = await store.addImage({ manifest, manifestMediaType: manifestType, config: configBytes, names });
+  progress?.('Storing signatures');
   return rec.id;
 }
 
@@ -104,6 +109,8 @@ export interface CommitOptions {
   message?: string;
   name?: string;
   format?: ImageFormat;
+  /** Gets podman's progress lines (Copying blob ..., Writing manifest ...), one at a time. */
+  progress?: (line: string) => void;
 }
 
 export async function commitContainer(store: StoreLike, o: CommitOptions): Promise<string> {
@@ -129,7 +136,7 @@ export async function commitContainer(store: StoreLike, o: CommitOptions): Promi
     rootfs: { type: 'layers', diff_ids: [...o.base.rootfs.diff_ids, layer.diffID] },
     history: [...(o.base.history ?? []), { created: now, created_by: cc.createCommand.join(' ') || 'tspod commit', ...(o.author ? { author: o.author } : {}), ...(o.message ? { comment: o.message } : {}) }],
   };
-  return storeImage(store, config, o.name ? [commitName(o.name)] : [], format);
+  return storeImage(store, config, o.name ? [commitName(o.name)] : [], format, o.progress);
 }
 
 export async function importTarball(store: StoreLike, input: Readable, o: { changes: string[]; message?: string; name?: string; arch?: string; os?: string }): Promise<string> {

@@ -176,8 +176,10 @@ t('commit: -m needs -f docker; --format docker keeps the message; unknown format
   assert.match(d.stdout, /^[0-9a-f]{64}\n$/);
   const ins = await f.tspod(['inspect', '--format', '{{.Comment}}|{{.Author}}|{{.ManifestType}}', img]);
   assert.is(ins.stdout, 'a note|me|application/vnd.docker.distribution.manifest.v2+json\n');
-  const o = await f.tspod(['commit', '-q', name, `${img}-oci`]);
+  const o = await f.tspod(['commit', name, `${img}-oci`]);
   assert.is(o.code, 0, o.stderr);
+  assert.match(o.stderr, /^Getting image source signatures\n(Copying blob sha256:[0-9a-f]{64}\n){2}Copying config sha256:[0-9a-f]{64}\nWriting manifest to image destination\nStoring signatures\n$/);
+  assert.is(o.stderr.match(/Copying config sha256:([0-9a-f]{64})/)![1] + '\n', o.stdout, 'the ID is the config digest');
   assert.is((await f.tspod(['inspect', '--format', '{{.Comment}}|{{.ManifestType}}', `${img}-oci`])).stdout, '|application/vnd.oci.image.manifest.v1+json\n');
   const r = await f.tspod(['run', '--rm', img, 'cat', '/made']);
   assert.is(r.stdout, 'v\n', r.stderr);
@@ -228,6 +230,9 @@ if (withPodman) test('the same command lines under podman 4.3 print the same and
   await same(['commit', '-m', 'x', pname, 'localhost/never'], 'commit -m with the oci format');
   await same(['commit', '-f', 'bogus', pname, 'localhost/never'], 'commit -f bogus');
   await same(['rm', '-t', '3', pname], 'rm --time without --force');
+  const digestless = (r: RunResult) => ({ code: r.code, stdout: r.stdout.replace(/[0-9a-f]{64}/g, 'ID'), stderr: r.stderr.trim().replace(/sha256:[0-9a-f]{64}/g, 'sha256:D') });
+  const img = `localhost/${uniqueName('cmp')}:1`;
+  assert.equal(digestless(await f.tspod(['commit', tname, img])), digestless(await podman(['commit', pname, img])), 'commit progress lines');
   await same(['exec', pname, 'echo', '--root', 'x', '--log-level', 'debug'], 'globals after the container are its arguments');
   const p = await podman(['exec', '--log-level', 'error', pname, 'echo', 'hi']);
   const s = await f.tspod(['exec', '--log-level', 'error', tname, 'echo', 'hi']);
