@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { TspodError } from '../errors.ts';
 import type { ContainerConfig as RunConfig, ImageConfig } from '../oci/types.ts';
-import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, layerCompression } from '../oci/media-types.ts';
+import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_MANIFEST, layerCompression } from '../oci/media-types.ts';
 import { layerMediaType } from '../copy/manifest.ts';
 import { sha256Digest } from '../oci/digest.ts';
 
@@ -83,7 +83,9 @@ export async function storeImage(store: StoreLike, config: ImageConfig, names: s
   const layers = config.rootfs.diff_ids.map((d) => {
     const info = store.layerInfo(d);
     if (!info) throw new TspodError('STORAGE', `layer ${d} is not in the store`);
-    const stored = info.compressedMediaType ?? OCI_LAYER_GZIP;
+    // a blob whose digest is the diffID is the plain tar, whatever type it came with (docker-archive
+    // sources call every layer gzip, as containers/image does)
+    const stored = info.compressedDigest === d ? OCI_LAYER : info.compressedMediaType ?? OCI_LAYER_GZIP;
     return { mediaType: layerMediaType(manifestType, layerCompression(stored), stored), digest: info.compressedDigest, size: info.compressedSize };
   });
   const manifest = Buffer.from(JSON.stringify({

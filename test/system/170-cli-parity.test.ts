@@ -7,7 +7,7 @@ reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerFixture, missingFeature, repoRoot, uniqueName, type ContainerFixture, type RunResult } from '../helpers/containers.ts';
@@ -176,6 +176,15 @@ t('commit: -m needs -f docker; --format docker keeps the message; unknown format
   assert.match(d.stdout, /^[0-9a-f]{64}\n$/);
   const ins = await f.tspod(['inspect', '--format', '{{.Comment}}|{{.Author}}|{{.ManifestType}}', img]);
   assert.is(ins.stdout, 'a note|me|application/vnd.docker.distribution.manifest.v2+json\n');
+  // the manifest names each layer's real compression (the fixture's base layer is a plain tar)
+  const dirOut = join(scratch, `dir-${name}`);
+  assert.is((await f.tspod(['push', '-q', img, `dir:${dirOut}`])).code, 0);
+  const man = JSON.parse(readFileSync(join(dirOut, 'manifest.json'), 'utf8')) as { config: { mediaType: string }; layers: { mediaType: string; digest: string }[] };
+  assert.is(man.config.mediaType, 'application/vnd.docker.container.image.v1+json');
+  for (const l of man.layers) {
+    const gz = readFileSync(join(dirOut, l.digest.slice(7))).subarray(0, 2).equals(Buffer.from([0x1f, 0x8b]));
+    assert.is(l.mediaType, gz ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.docker.image.rootfs.diff.tar', l.digest);
+  }
   const o = await f.tspod(['commit', name, `${img}-oci`]);
   assert.is(o.code, 0, o.stderr);
   assert.match(o.stderr, /^Getting image source signatures\n(Copying blob sha256:[0-9a-f]{64}\n){2}Copying config sha256:[0-9a-f]{64}\nWriting manifest to image destination\nStoring signatures\n$/);
