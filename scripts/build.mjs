@@ -54,7 +54,8 @@ async function buildJs() {
     external: ['koffi'],
     plugins: [requireInstead],
     // lazy stand-in: the real one builds costly Unicode tables at load (scripts/shims/string-width.mjs)
-    alias: { 'string-width': join(root, 'scripts/shims/string-width.mjs') },
+    // and node:assert, which yargs loads for two comparisons (scripts/shims/assert.mjs)
+    alias: { 'string-width': join(root, 'scripts/shims/string-width.mjs'), assert: join(root, 'scripts/shims/assert.mjs') },
     // yargs and lib/ resolve files and native modules from import.meta.url
     define: { 'import.meta.url': '__tspod_import_meta_url' },
     // one function expression that scripts/cli-loader.cjs compiles and calls like CommonJS' wrapper

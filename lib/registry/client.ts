@@ -7,11 +7,11 @@
 //   const c = new RegistryClient({ registry: '127.0.0.1:5000', insecure: true, ctx: {} });
 //   const m = await c.getManifest('busybox', 'latest', [OCI_MANIFEST, DOCKER_MANIFEST]);
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { getCredentials } from '../config/auth.ts';
 import type { SystemContext } from '../transports/types.ts';
@@ -94,6 +94,8 @@ function envRoots(): string[] {
 /** CA certificates and client certificate from certs.d (containers-certs.d(5)). */
 function tlsFiles(host: string, ctx: SystemContext): { ca?: string[]; cert?: string; key?: string } {
   const roots = envRoots();
+  // node's own roots, which extra ones must not replace; node:tls is loaded only then
+  const rootCertificates = () => (createRequire(import.meta.url)('node:tls') as typeof import('node:tls')).rootCertificates;
   const dirs = ctx.certDir ? [ctx.certDir] : [
     ...(process.env.HOME && process.getuid?.() !== 0 ? [join(process.env.HOME, '.config/containers/certs.d', host)] : []),
     join('/etc/containers/certs.d', host),
@@ -106,12 +108,12 @@ function tlsFiles(host: string, ctx: SystemContext): { ca?: string[]; cert?: str
     const cert = files.find((f) => f.endsWith('.cert'));
     const key = cert && files.find((f) => f === cert.replace(/\.cert$/, '.key'));
     return {
-      ca: extra.length || roots.length ? [...rootCertificates, ...roots, ...extra] : undefined,
+      ca: extra.length || roots.length ? [...rootCertificates(), ...roots, ...extra] : undefined,
       cert: cert && key ? readFileSync(join(dir, cert), 'utf8') : undefined,
       key: cert && key ? readFileSync(join(dir, key), 'utf8') : undefined,
     };
   }
-  return roots.length ? { ca: [...rootCertificates, ...roots] } : {};
+  return roots.length ? { ca: [...rootCertificates(), ...roots] } : {};
 }
 
 async function readLimited(body: Readable, limit: number): Promise<Buffer> {
@@ -190,7 +192,26 @@ export class RegistryClient {
     return this.pinging;
   }
 
+  /** The registry answered /v2/ on scheme: remember the base URL and its auth challenge. */
+  private pinged(scheme: string, status: number, headers: Headers): boolean {
+    if (status !== 200 && status !== 401) return false;
+    this.base = `${scheme}://${this.host}`;
+    if (status === 401) this.auth.setChallenge(preferredChallenge(parseChallenges(headers['www-authenticate'])));
+    return true;
+  }
+
   private async doPing(): Promise<void> {
+    // An insecure registry that speaks plain http is found with one plain request first: trying TLS
+    // first, as containers/image orders it, loads node's TLS stack and fails a handshake (~20 ms)
+    // to end on http anyway. A port serves one or the other, so the scheme found is the same; any
+    // other outcome falls through to the usual order, with its retries and errors.
+    if (this.insecure) {
+      try {
+        const r = await this.http.request(`http://${this.host}/v2/`, { method: 'GET', headers: { 'user-agent': USER_AGENT } });
+        await readLimited(r.body, MAX_ERROR_BODY);
+        if (this.pinged('http', r.statusCode, r.headers as Headers)) return;
+      } catch { /* not plain http, or not reachable: the usual order says which */ }
+    }
     const schemes = this.insecure ? ['https', 'http'] : ['https'];
     let lastErr: unknown;
     for (const scheme of schemes) {
@@ -202,11 +223,7 @@ export class RegistryClient {
           if (r.statusCode >= 500 || r.statusCode === 429) throw responseError('GET', url, r.statusCode, r.headers as Headers, body);
           return { status: r.statusCode, headers: r.headers as Headers, body };
         }, this.retryOptions());
-        if (res.status === 200 || res.status === 401) {
-          this.base = `${scheme}://${this.host}`;
-          if (res.status === 401) this.auth.setChallenge(preferredChallenge(parseChallenges(res.headers['www-authenticate'])));
-          return;
-        }
+        if (this.pinged(scheme, res.status, res.headers)) return;
         // A /v2/ that is not a registry (404 from a web server): same as podman, no http fallback.
         throw responseError('GET', url, res.status, res.headers, res.body);
       } catch (err) {

@@ -3,8 +3,9 @@
 // otherwise needs. The shape is the subset of undici's request() the client uses; a test dispatcher
 // (undici MockAgent) still goes through undici, imported only then.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { SecureContext } from 'node:tls';
+import { createRequire } from 'node:module';
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -19,13 +20,15 @@ export interface TlsOptions { rejectUnauthorized: boolean; ca?: string[]; cert?:
  *  `ca` to an agent, node would parse every root certificate again for each connection (~50 ms for
  *  a system bundle). Without verification no roots are loaded at all. */
 const contexts = new Map<string, SecureContext>();
+// node:https and node:tls load only for a TLS connection (~5 ms that a plain-http registry never needs)
+const https = () => createRequire(import.meta.url)('node:https') as typeof import('node:https');
 function tlsAgentOptions(tls: TlsOptions): { rejectUnauthorized: boolean; secureContext?: SecureContext } {
   // an empty list, not none: node would load its own root store (~20 ms) for a check it skips
   const ca = tls.rejectUnauthorized ? tls.ca : [];
   if (!ca && !tls.cert) return { rejectUnauthorized: tls.rejectUnauthorized };
   const key = JSON.stringify([ca, tls.cert, tls.key]);
   let secureContext = contexts.get(key);
-  if (!secureContext) contexts.set(key, (secureContext = createSecureContext({ ca, cert: tls.cert, key: tls.key })));
+  if (!secureContext) contexts.set(key, (secureContext = (createRequire(import.meta.url)('node:tls') as typeof import('node:tls')).createSecureContext({ ca, cert: tls.cert, key: tls.key })));
   return { rejectUnauthorized: tls.rejectUnauthorized, secureContext };
 }
 
@@ -44,13 +47,13 @@ export class HttpClient {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
     const agent = secure
-      ? (this.https ??= new HttpsAgent({ keepAlive: true, maxSockets: 8, ...tlsAgentOptions(this.tls) }))
+      ? (this.https ??= new (https().Agent)({ keepAlive: true, maxSockets: 8, ...tlsAgentOptions(this.tls) }))
       : (this.http ??= new HttpAgent({ keepAlive: true, maxSockets: 8 }));
     const headers: Record<string, string> = { ...init.headers };
     const body = init.body;
     if ((typeof body === 'string' || Buffer.isBuffer(body)) && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise<HttpResponse>((resolve, reject) => {
-      const req = (secure ? httpsRequest : httpRequest)(u, { method: init.method, headers, agent }, (res: IncomingMessage) => {
+      const req = (secure ? https().request : httpRequest)(u, { method: init.method, headers, agent }, (res: IncomingMessage) => {
         const h: Headers = { ...res.headers };
         // Several challenges arrive as several headers; node would join them with ", ".
         const wa = res.headersDistinct['www-authenticate'];

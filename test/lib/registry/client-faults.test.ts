@@ -202,6 +202,27 @@ test('TLS: a self-signed registry needs --tls-verify=false or its CA in the cert
   }
 });
 
+test('an insecure registry that speaks plain http is found without a TLS handshake first', async () => {
+  const { createServer: createTcpServer } = await import('node:net');
+  let handshakes = 0;
+  const server = createTcpServer((sock) => {
+    sock.once('data', (d) => {
+      if (d[0] === 0x16) { handshakes++; sock.destroy(); return; } // a TLS ClientHello
+      sock.end('HTTP/1.1 200 OK\r\nDocker-Distribution-API-Version: registry/2.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  const c = new RegistryClient({ registry: host, insecure: true, ctx: { retryTimes: 0 } });
+  try {
+    await c.ping();
+    assert.is(handshakes, 0);
+  } finally {
+    await c.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
 test('--tls-verify=true on a plain-http loopback registry fails instead of falling back to http', async () => {
   const { server, host } = await serve((_req, res) => res.writeHead(200).end('{}'));
   const c = new RegistryClient({ registry: host, ctx: { tlsVerify: true, retryTimes: 0 } });
