@@ -4,7 +4,7 @@ import { TspodError } from '../../lib/errors.ts';
 import type { Container } from '../../lib/containers/types.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
-interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string | string[]; format?: string; size?: boolean; noHeading?: boolean; sort?: string }
+interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string | string[]; format?: string; size?: boolean; noHeading?: boolean; sort?: string; watch?: number }
 
 const NEVER = -62135596800; // Go's zero time.Time as Unix seconds
 const SORT_KEYS = ['command', 'created', 'id', 'image', 'names', 'runningfor', 'size', 'status'];
@@ -197,6 +197,7 @@ export function psCommand(): CommandModule<PsOptions> {
       .option('last', { alias: 'n', type: 'number', describe: 'Print the n last created containers (all states)' })
       .option('no-trunc', { type: 'boolean', describe: 'Display the extended information' })
       .option('no-heading', { alias: 'noheading', type: 'boolean', describe: 'Do not print headers' })
+      .option('watch', { alias: 'w', type: 'number', describe: 'Watch the ps output on an interval in seconds' })
       .option('sort', { type: 'string', default: 'created', describe: 'Sort output by: command, created, id, image, names, runningfor, size, status' })
       .option('size', { alias: 's', type: 'boolean', describe: 'Display the total file sizes' })
       .option('filter', { alias: 'f', type: 'string', describe: 'Filter output based on conditions given' })
@@ -208,29 +209,45 @@ export function psCommand(): CommandModule<PsOptions> {
       // the store and the state only: the engine (runtime, overlay, network code) just for --size
       const { openContainerStore, listContainers, inspectContainer } = await import('../../lib/containers/state.ts');
       const store = openContainerStore(o);
-      let list = await listContainers(store);
-      // newest first to pick -l/-n and to judge before=/since=; printed oldest first, as podman sorts by created
-      const created = new Map(list.map((c) => [c, Date.parse(c.config.created)]));
-      list.sort((a, b) => created.get(b)! - created.get(a)!);
-      const filters = ([] as string[]).concat(o.filter ?? []);
-      if (!o.all && !o.latest && o.last === undefined && !filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))) {
-        list = list.filter((c) => c.state.status === 'running'); // podman lists a paused one with -a only
+      // --watch N: a new listing every N seconds until SIGINT/SIGTERM, as podman
+      const watch = o.watch && o.watch > 0 ? o.watch : 0;
+      let stopped = false;
+      let wake = () => {};
+      const onSignal = () => { stopped = true; wake(); };
+      if (watch) { process.on('SIGINT', onSignal); process.on('SIGTERM', onSignal); }
+      try {
+        for (;;) {
+          let list = await listContainers(store);
+          // newest first to pick -l/-n and to judge before=/since=; printed oldest first, as podman sorts by created
+          const created = new Map(list.map((c) => [c, Date.parse(c.config.created)]));
+          list.sort((a, b) => created.get(b)! - created.get(a)!);
+          const filters = ([] as string[]).concat(o.filter ?? []);
+          if (!o.all && !o.latest && o.last === undefined && !filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))) {
+            list = list.filter((c) => c.state.status === 'running'); // podman lists a paused one with -a only
+          }
+          // filters of the same key are ORed, different keys ANDed (podman)
+          const byKey = new Map<string, string[]>();
+          for (const f of filters) byKey.set(f.split('=')[0], [...(byKey.get(f.split('=')[0]) ?? []), f]);
+          for (const fs of byKey.values()) list = list.filter((c) => fs.some((f) => matchFilter(c, f)));
+          for (const f of filters) {
+            const [key, val] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+            if (key !== 'before' && key !== 'since') continue;
+            const ref = (await inspectContainer(store, val)).config.created;
+            list = list.filter((c) => key === 'before' ? Date.parse(c.config.created) < Date.parse(ref) : Date.parse(c.config.created) > Date.parse(ref));
+          }
+          if (o.latest) list = list.slice(0, 1);
+          if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
+          list.reverse();
+          const size = o.size && !o.quiet ? await sizes(await openEngine(o), list) : undefined;
+          if (watch && io.stdout.isTTY) io.stdout.write('\x1b[2J\x1b[1;1H');
+          await printPs(o.sort ? sortRows(list, o.sort, size) : list, o, io, size);
+          if (!watch || stopped) break;
+          await new Promise<void>((r) => { const t = setTimeout(r, watch * 1000); wake = () => { clearTimeout(t); r(); }; });
+          if (stopped) break;
+        }
+      } finally {
+        if (watch) { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); }
       }
-      // filters of the same key are ORed, different keys ANDed (podman)
-      const byKey = new Map<string, string[]>();
-      for (const f of filters) byKey.set(f.split('=')[0], [...(byKey.get(f.split('=')[0]) ?? []), f]);
-      for (const fs of byKey.values()) list = list.filter((c) => fs.some((f) => matchFilter(c, f)));
-      for (const f of filters) {
-        const [key, val] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-        if (key !== 'before' && key !== 'since') continue;
-        const ref = (await inspectContainer(store, val)).config.created;
-        list = list.filter((c) => key === 'before' ? Date.parse(c.config.created) < Date.parse(ref) : Date.parse(c.config.created) > Date.parse(ref));
-      }
-      if (o.latest) list = list.slice(0, 1);
-      if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
-      list.reverse();
-      const size = o.size && !o.quiet ? await sizes(await openEngine(o), list) : undefined;
-      await printPs(o.sort ? sortRows(list, o.sort, size) : list, o, io, size);
       return 0;
     },
   };

@@ -38,9 +38,9 @@ async function until(check: () => Promise<boolean>, what: string, ms = 60_000): 
 
 const inspect = async (name: string, fmt: string) => (await f.tspod(['inspect', '--format', fmt, name])).stdout.trim();
 
-/** A streaming `tspod stats`: its output so far, a signal to send, and its exit. */
-function streamStats(args: string[]) {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/tspod.js'), '--root', f.root, '--runroot', f.runroot, 'stats', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A streaming `tspod stats` (or another verb): its output so far, a signal to send, and its exit. */
+function streamStats(args: string[], verb = 'stats') {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist/tspod.js'), '--root', f.root, '--runroot', f.runroot, verb, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
@@ -125,6 +125,17 @@ when(!rootless || cgroupV2, 'no freezer for rootless on cgroup v1')('ps lists a 
   assert.is((await f.tspod(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Status}}|{{.State}}'])).stdout, 'Paused|Paused\n');
   assert.is((await f.tspod(['unpause', name])).code, 0);
   assert.is((await f.tspod(['rm', '-f', '-t', '0', name])).code, 0);
+});
+
+t('ps --watch lists again every interval until SIGTERM (status 0)', async () => {
+  const name = uniqueName('watch');
+  assert.is((await f.tspod(['create', '--name', name, f.image, 'true'])).code, 0);
+  const s = streamStats(['-a', '-w', '1', '--filter', `name=${name}`, '--format', '{{.Names}}'], 'ps');
+  await until(async () => s.out().split('\n').length > 2, 'two listings', 30_000);
+  s.child.kill('SIGTERM');
+  assert.is(await s.exit, 0, s.err());
+  assert.match(s.out(), new RegExp(`^(${name}\n){2,}$`));
+  assert.is((await f.tspod(['rm', name])).code, 0);
 });
 
 // ---------- restart policies ----------
