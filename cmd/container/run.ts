@@ -41,7 +41,11 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
     const c = await engine.inspect(id);
     mark('exit code read');
     // conmon's exit command left the cleanup to us (we hold attach.lock); --rm removes right after
-    if (!o.autoRemove) await engine.cleanup(id).catch(() => {});
+    if (!o.autoRemove) {
+      // a restart by policy starts a new run: its exit command must find attach.lock free
+      attached.release();
+      await engine.cleanup(id).catch(() => {});
+    }
     return c.state.exitCode;
   } finally {
     for (const s of signals) process.off(s, onSignal);

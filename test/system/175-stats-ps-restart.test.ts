@@ -156,6 +156,14 @@ t('--restart always: a crashing container is restarted in its cleanup, keeping i
   assert.is((await f.tspod(['rm', name])).code, 0);
 });
 
+t('a foreground run with --restart always returns the exit status; the restarts go on after it', async () => {
+  const name = uniqueName('fg');
+  const r = await f.tspod(['run', '--name', name, '--restart', 'always', '--network', 'none', f.image, 'sh', '-c', 'exit 1']);
+  assert.is(r.code, 1, r.stderr);
+  await until(async () => Number(await inspect(name, '{{.RestartCount}}')) >= 3, 'restarts after run returned');
+  assert.is((await f.tspod(['rm', '-f', '-t', '0', name])).code, 0);
+});
+
 t('kill marks the container stopped by the user: --restart always does not bring it back', async () => {
   const name = uniqueName('killed');
   assert.is((await f.tspod(['run', '-d', '--name', name, '--restart', 'always', '--network', 'none', f.image, 'sleep', '1000'])).code, 0);
