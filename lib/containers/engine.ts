@@ -146,6 +146,10 @@ function readOr(path: string, fallback: string): string {
   try { return readFileSync(path, 'utf8'); } catch { return fallback; }
 }
 
+/** A network still being configured (slirp4netns): init lets the runtime create the container
+ *  meanwhile and waits for it before the container may start. */
+const networkReady = new WeakMap<NetworkState, Promise<void>>();
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -434,8 +438,11 @@ export class ContainerEngine {
       c.state.runtimeCreated = false;
     }
     const kept = await this.keptNetwork(c);
-    // independent: the overlay mount and the network (slirp4netns/pasta/netavark start) overlap
-    const [rootfsR, netR] = await Promise.allSettled([this.mountRootfs(cfg), kept ? Promise.resolve(kept) : this.setupNetwork(cfg)]);
+    // independent, so they overlap: the network first, as its helpers (unshare, slirp4netns, pasta,
+    // netavark) are processes that run while this one does the synchronous work of the mount
+    const netP = (kept ? Promise.resolve(kept) : this.setupNetwork(cfg)).finally(() => mark('network set up'));
+    const rootfsP = this.mountRootfs(cfg).finally(() => mark('rootfs mounted'));
+    const [rootfsR, netR] = await Promise.allSettled([rootfsP, netP]);
     if (rootfsR.status === 'fulfilled') c.state.mounted = true;
     if (netR.status === 'fulfilled') c.state.network = netR.value;
     if (rootfsR.status === 'rejected') throw rootfsR.reason;
@@ -490,6 +497,11 @@ export class ContainerEngine {
       stdin: cfg.interactive, tty: cfg.tty, exitCommand,
     });
     mark('conmon: runtime created');
+    const ready = networkReady.get(net);
+    if (ready) {
+      await ready;
+      mark('network configured');
+    }
     let conmonPid = 0;
     try { conmonPid = Number(readFileSync(join(runDir, 'conmon.pid'), 'utf8').trim()); } catch { /* written by conmon before sync */ }
     c.state.pid = pid;
@@ -565,7 +577,7 @@ export class ContainerEngine {
     const { setupNetwork, hostsFile, resolvConf } = await import('../netns/index.ts');
     const opts = {
       containerId: cfg.id, containerName: cfg.names[0], mode: cfg.network, ports: cfg.ports, rootless: this.rootless,
-      hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot,
+      hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot, deferReady: true,
     };
     let r: Awaited<ReturnType<typeof setupNetwork>>;
     // once the rootless default failed where pasta works, later containers go to pasta directly
@@ -590,7 +602,9 @@ export class ContainerEngine {
       hosts: hostNet ? readOr('/etc/hosts', '') : hostsFile({ hostname: cfg.hostname, names: cfg.names, ip: st.ip, hostIp: st.hostIp }),
       resolv: resolvConf({ nameservers: st.dnsServers, replaceHostNameservers: st.dnsOnly, hostNetwork: hostNet }),
     };
-    return { ...st, netnsPath: r.netnsPath ?? st.netnsPath, files } as NetworkState;
+    const net = { ...st, netnsPath: r.netnsPath ?? st.netnsPath, files } as NetworkState;
+    if (r.ready) networkReady.set(net, r.ready);
+    return net;
   }
 
   /** Unmount and forget the runtime's record and the network; the container stays (exited/created).

@@ -41,6 +41,8 @@ export interface SetupNetworkOptions {
   aliases?: string[];
   /** A fixed IPv4 address on the (first) bridge network (--ip). */
   staticIp?: string;
+  /** Return once the namespace exists, with the rest of the configuration (slirp4netns) in `ready`. */
+  deferReady?: boolean;
   graphRoot?: string;
   runRoot?: string;
 }
@@ -79,6 +81,10 @@ export interface SetupNetworkResult {
   netnsPath?: string;
   ip?: string;
   state: NetworkState;
+  /** With deferReady, when the namespace exists but its network is still being configured
+   *  (slirp4netns): await it before the container's process starts; on rejection, tear down with
+   *  teardownNetwork(state) as after any failure later on. */
+  ready?: Promise<void>;
 }
 
 async function defaultPaths(o: SetupNetworkOptions): Promise<{ graphRoot: string; runRoot: string }> {
@@ -185,22 +191,30 @@ export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetwork
   try {
     if (mode === 'slirp4netns') {
       needTun('slirp4netns');
-      const { parseSlirpOptions, startSlirp4netns, addSlirpForwards } = await import('./slirp4netns.ts');
+      const { parseSlirpOptions, spawnSlirp4netns, addSlirpForwards } = await import('./slirp4netns.ts');
       const extra = parseSlirpOptions(modeOpts ? modeOpts.split(',') : []);
       const binary = conf.slirpPath ?? findBinary('slirp4netns');
       if (!binary) throw new TspodError('SLIRP4NETNS', 'could not find slirp4netns', { hint: 'install the slirp4netns package' });
       await createNetns(netnsPath);
       const dir = join(paths.runRoot, 'networks', 'slirp4netns');
       mkdirSync(dir, { recursive: true });
-      const st = await startSlirp4netns({
+      const { state: st, ready } = spawnSlirp4netns({
         binary, netnsPath, apiSocket: socketPath(dir, o.containerId), logPath: join(dir, `${o.containerId}.log`), ...extra,
       });
       state.mode = 'slirp4netns';
       state.slirp = { pid: st.pid, apiSocket: st.apiSocket, logPath: st.logPath };
       Object.assign(state, { ip: st.ip, gateway: st.gateway, dnsServers: [st.dns] });
       state.hostIp = extra.allowHostLoopback ? st.gateway : hostAddress();
-      await addSlirpForwards(st, ports);
       state.ports = ports;
+      const configured = ready.then(() => addSlirpForwards(st, ports));
+      if (o.deferReady) {
+        // the addresses are fixed by the cidr; the tap device and the forwards follow while the
+        // caller goes on (the runtime may be creating the container in the namespace meanwhile,
+        // so a failure leaves the teardown to the caller)
+        configured.catch(() => {}); // awaited by the caller; never an unhandled rejection meanwhile
+        return { netnsPath, ip: state.ip, state, ready: configured };
+      }
+      await configured;
     } else if (mode === 'pasta') {
       needTun('pasta');
       const { startPasta } = await import('./pasta.ts');

@@ -60,6 +60,17 @@ export function parseSlirpOptions(opts: string[]): Partial<SlirpOptions> {
 
 /** Start slirp4netns for netnsPath and wait until the tap device is configured. */
 export async function startSlirp4netns(o: SlirpOptions): Promise<SlirpState> {
+  const s = spawnSlirp4netns(o);
+  await s.ready;
+  return s.state;
+}
+
+/**
+ * Start slirp4netns for netnsPath. `ready` settles once the tap device is configured (or rejects,
+ * with slirp4netns stopped), so a caller can do other work meanwhile: the container engine lets the
+ * runtime create the container in the namespace while slirp4netns configures it (~15 ms).
+ */
+export function spawnSlirp4netns(o: SlirpOptions): { state: SlirpState; ready: Promise<void> } {
   const args = ['--configure', `--mtu=${o.mtu ?? 65520}`, '--netns-type=path', '--api-socket', o.apiSocket, '-r', '3'];
   if (!o.allowHostLoopback) args.push('--disable-host-loopback');
   if (o.cidr) args.push(`--cidr=${o.cidr}`);
@@ -70,29 +81,31 @@ export async function startSlirp4netns(o: SlirpOptions): Promise<SlirpState> {
   const log = openSync(o.logPath, 'w', 0o600);
   const child = spawn(o.binary, args, { detached: true, stdio: ['ignore', log, log, 'pipe'] });
   closeSync(log);
-  const ready = child.stdio[3] as Socket;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const done = (err?: Error) => { if (!settled) { settled = true; clearTimeout(timer); err ? reject(err) : resolve(); } };
-      const timer = setTimeout(() => done(new Error('timed out waiting for it to be ready')), 15_000);
-      ready.on('data', (d: Buffer) => { if (d.includes('1')) done(); });
-      ready.on('error', () => {});
-      child.on('error', (e) => done(e));
-      child.on('exit', (code, sig) => done(new Error(`exited with ${sig ?? code}`)));
-    });
-  } catch (err) {
-    if (child.pid) await stopProcess(child.pid, o.netnsPath);
-    const { readFileSync } = await import('node:fs');
-    let detail = '';
-    try { detail = readFileSync(o.logPath, 'utf8').trim().split('\n').slice(-2).join('; '); } catch { /* no log */ }
-    throw new TspodError('SLIRP4NETNS', `starting slirp4netns: ${(err as Error).message}${detail ? `: ${detail}` : ''}`, { cause: err });
-  } finally {
-    ready.destroy();
-    child.removeAllListeners();
-    child.unref();
-  }
-  return { pid: child.pid!, apiSocket: o.apiSocket, logPath: o.logPath, ...slirpAddresses(o.cidr) };
+  const fd3 = child.stdio[3] as Socket;
+  const ready = (async () => {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const done = (err?: Error) => { if (!settled) { settled = true; clearTimeout(timer); err ? reject(err) : resolve(); } };
+        const timer = setTimeout(() => done(new Error('timed out waiting for it to be ready')), 15_000);
+        fd3.on('data', (d: Buffer) => { if (d.includes('1')) done(); });
+        fd3.on('error', () => {});
+        child.on('error', (e) => done(e));
+        child.on('exit', (code, sig) => done(new Error(`exited with ${sig ?? code}`)));
+      });
+    } catch (err) {
+      if (child.pid) await stopProcess(child.pid, o.netnsPath);
+      const { readFileSync } = await import('node:fs');
+      let detail = '';
+      try { detail = readFileSync(o.logPath, 'utf8').trim().split('\n').slice(-2).join('; '); } catch { /* no log */ }
+      throw new TspodError('SLIRP4NETNS', `starting slirp4netns: ${(err as Error).message}${detail ? `: ${detail}` : ''}`, { cause: err });
+    } finally {
+      fd3.destroy();
+      child.removeAllListeners();
+      child.unref();
+    }
+  })();
+  return { state: { pid: child.pid ?? 0, apiSocket: o.apiSocket, logPath: o.logPath, ...slirpAddresses(o.cidr) }, ready };
 }
 
 /** One request on slirp4netns's API socket (it answers once and closes). */

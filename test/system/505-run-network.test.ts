@@ -41,6 +41,33 @@ async function retry(fn: () => Promise<string>): Promise<string> {
   return '';
 }
 
+t('slirp4netns configures while the runtime creates the container: a taken host port fails the run cleanly', async () => {
+  const { createServer } = await import('node:net');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const port = await freePort('tcp');
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(port, '0.0.0.0', r));
+  const name = uniqueName('taken');
+  try {
+    const r = await f.tspod(['run', '--rm', '--name', name, '--network', 'slirp4netns', '-p', `${port}:80`, f.image, 'true']);
+    assert.is(r.code, 125, r.stderr);
+    assert.match(r.stderr, new RegExp(`publishing port ${port}/tcp`));
+    const ps = await f.tspod(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}}']);
+    assert.is(ps.stdout.trim(), '', 'run --rm left the container');
+    // no slirp4netns left for it (its command line names the namespace file of the container)
+    const left = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try { return readFileSync(`/proc/${d}/cmdline`, 'utf8').startsWith('slirp4netns') && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(name); } catch { return false; }
+    });
+    assert.equal(left, []);
+  } finally {
+    holder.close();
+  }
+  // and with the port free again the same line works, the network configured before the process runs
+  const ok = await f.tspod(['run', '--rm', '--network', 'slirp4netns', '-p', `${port}:80`, f.image, 'sh', '-c', 'ip -4 addr show tap0 | grep -o 10.0.2.100']);
+  assert.is(ok.code, 0, ok.stderr);
+  assert.is(ok.stdout.trim(), '10.0.2.100');
+});
+
 t('run -d -p HOST:8080 is reachable from the host; port lists it; rm -f tears it down', async () => {
   const port = await freePort('tcp');
   const name = uniqueName('web');
