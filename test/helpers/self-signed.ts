@@ -13,7 +13,13 @@ function len(n: number): Buffer {
 const tlv = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag]), len(body.length), body]);
 const seq = (...items: Buffer[]) => tlv(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]) => tlv(0x31, Buffer.concat(items));
-const int = (b: Buffer) => tlv(0x02, b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+// DER: minimal two's complement, so no leading zero byte unless the next one has its top bit set
+// (a random serial starting with 0x00 made OpenSSL refuse the certificate now and then)
+const int = (raw: Buffer) => {
+  let b = raw;
+  while (b.length > 1 && b[0] === 0 && !(b[1] & 0x80)) b = b.subarray(1);
+  return tlv(0x02, b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+};
 const bool = (v: boolean) => tlv(0x01, Buffer.from([v ? 0xff : 0]));
 const octets = (b: Buffer) => tlv(0x04, b);
 const bits = (b: Buffer) => tlv(0x03, Buffer.concat([Buffer.from([0]), b]));
