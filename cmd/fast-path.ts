@@ -33,9 +33,19 @@ export const HOT_COMMANDS: Record<string, Load> = {
   'image exists': async () => (await import('./image/exists.ts')).existsCommand(),
   'volume ls': async () => (await import('./volume/ls.ts')).volumeLsCommand(), 'volume list': async () => (await import('./volume/ls.ts')).volumeLsCommand(),
   'network ls': async () => (await import('./network/ls.ts')).networkLsCommand(), 'network list': async () => (await import('./network/ls.ts')).networkLsCommand(),
+  // conmon's exit command after every detached container's end (restart policies run in it)
+  'container cleanup': async () => (await import('./container/cleanup.ts')).cleanupCommand(),
+  // skopeo's verbs that scripts run most; each is a short process where start-up counts
+  'skopeo copy': async () => (await import('./skopeo/copy.ts')).copyCommand(),
+  'skopeo inspect': async () => (await import('./skopeo/inspect.ts')).inspectCommand(),
+  'skopeo list-tags': async () => (await import('./skopeo/list-tags.ts')).listTagsCommand(),
+  'skopeo delete': async () => (await import('./skopeo/delete.ts')).deleteCommand(),
 };
-/** Groups with a hot subcommand (none of them has a builder of its own). */
-const HOT_GROUPS = new Set(['container', 'image', 'volume', 'network']);
+/** Groups with a hot subcommand, and the builder of those that have one (skopeo's global flags). */
+const HOT_GROUPS = new Set(['container', 'image', 'volume', 'network', 'skopeo']);
+const GROUP_BUILDERS: Record<string, () => Promise<(y: any) => unknown>> = {
+  skopeo: async () => (await import('./skopeo/shared.ts')).skopeoGlobalOptions,
+};
 
 const run: Load = async () => (await import('./container/run.ts')).runCommand();
 const create: Load = async () => (await import('./container/create.ts')).createCommand();
@@ -80,12 +90,24 @@ function record(spec: Spec, builder: (y: any) => unknown): void {
       else p.typed = true;
     },
     example: () => {},
+    // help text and usage-error handling: both stay yargs' (the fast path leaves errors to it)
+    hide: () => {},
+    fail: () => {},
+    // this parser has no dot notation anyway; anything else it does not do
+    parserConfiguration: (c: Record<string, unknown>) => {
+      const same: Record<string, unknown> = { 'populate--': true, 'halt-at-non-option': false, 'boolean-negation': false, 'dot-notation': false };
+      if (!Object.entries(c).every(([k, v]) => same[k] === v)) spec.ok = false;
+    },
   };
   const y: any = new Proxy({}, {
-    get: (_t, prop) => (...args: unknown[]) => {
-      if (typeof prop === 'string' && Object.hasOwn(known, prop)) known[prop](...args);
-      else spec.ok = false;
-      return y;
+    get: (_t, prop) => {
+      // read by builders that continue yargs' own settings; none here
+      if (prop === 'getInternalMethods') return undefined;
+      return (...args: unknown[]) => {
+        if (typeof prop === 'string' && Object.hasOwn(known, prop)) known[prop](...args);
+        else spec.ok = false;
+        return y;
+      };
     },
   });
   builder(y);
@@ -120,11 +142,13 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
   let rawLoad: Load | undefined;
   let first = -1;
   let i = 0;
+  // a group's own options (skopeo's) are also taken between the group and the verb
+  const group: Spec = { opts: [], pos: [], ok: true };
   for (; i < args.length && !load && !rawLoad; i++) {
     const a = args[i];
     if (a.startsWith('-')) {
       const m = /^--([^=]+)(=?)/.exec(a);
-      const o = m ? globals.opts.find((x) => x.keys.includes(m[1])) : undefined;
+      const o = m ? [...globals.opts, ...group.opts].find((x) => x.keys.includes(m[1])) : undefined;
       if (!o) return undefined;
       if (!m![2] && o.type !== 'boolean') i++;
       continue;
@@ -135,7 +159,9 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
     load = Object.hasOwn(HOT_COMMANDS, key) ? HOT_COMMANDS[key] : undefined;
     rawLoad = Object.hasOwn(RAW_COMMANDS, key) ? RAW_COMMANDS[key] : undefined;
     if (!load && !rawLoad && !(path.length === 1 && HOT_GROUPS.has(a))) return undefined;
+    if (path.length === 1 && Object.hasOwn(GROUP_BUILDERS, a)) record(group, await GROUP_BUILDERS[a]());
   }
+  if (!group.ok) return undefined;
   let mod: CommandModule<any>;
   let spec: Spec | undefined;
   let scan = args;
@@ -152,9 +178,17 @@ export async function parseFast(args: string[]): Promise<FastCommand | undefined
     mod = await load();
     spec = commandSpec(mod);
     if (!spec) return undefined;
+    spec.opts.push(...group.opts);
     record(spec, mod.builder);
   } else return undefined;
-  const opts = [...globals.opts, ...spec.opts];
+  // an option defined again later (skopeo's --tmpdir over tspod's) replaces the first, as in yargs,
+  // when it is the same kind of option; anything else is yargs' to sort out
+  const all = [...globals.opts, ...spec.opts];
+  const opts = all.filter((o, n) => !all.slice(n + 1).some((later) => later.name === o.name));
+  for (const o of all) {
+    const last = opts.find((x) => x.name === o.name)!;
+    if (last.type !== o.type || last.array !== o.array || String(last.keys) !== String(o.keys)) return undefined;
+  }
   const byKey = new Map<string, Opt>();
   for (const o of opts) for (const k of o.keys) {
     if (byKey.has(k)) return undefined;

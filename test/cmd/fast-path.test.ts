@@ -59,6 +59,17 @@ const fast: string[][] = [
   ['volume', 'ls', '-q', '--filter', 'name=a'],
   ['volume', 'list', '--format', '{{.Name}}', '-n'],
   ['network', 'ls', '--no-trunc', '-f', 'driver=bridge', '-f', 'name=x'],
+  ['--root', '/r', '--runroot', '/run', 'container', 'cleanup', '--rm', '0123abcd'],
+  ['container', 'cleanup', 'a', 'b'],
+  ['skopeo', 'copy', 'docker://a/b:c', 'oci:/tmp/x:y'],
+  ['skopeo', '--insecure-policy', 'copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', 'docker://r/a:1', 'docker://r/b:1'],
+  ['skopeo', 'copy', '--all', '--format', 'oci', '--dest-compress-format', 'zstd', '--retry-times', '3', 'dir:/x', 'oci:/y'],
+  ['skopeo', '--registries.d', '/etc/r.d', '--policy', '/p.json', 'copy', '--sign-by', 'ABC', 'a:b', 'c:d', '--override-arch', 'arm64'],
+  ['skopeo', 'copy', '--additional-tag', 'x:1', '--additional-tag', 'y:2', 'oci:/a', 'docker-archive:/b'],
+  ['skopeo', 'inspect', '--raw', 'docker://busybox'],
+  ['skopeo', 'inspect', '--config', '-n', '--creds', 'u:p', '--tls-verify=false', 'docker://r/x'],
+  ['skopeo', 'list-tags', 'docker://r/x'],
+  ['skopeo', 'delete', '--tls-verify=false', 'docker://r/x:1'],
 ];
 
 // Lines left to yargs: help, errors, syntax this parser does not take, commands that are not hot.
@@ -69,7 +80,8 @@ const slow: string[][] = [
   ['images', '--filter'], ['images', '--filter', '-a'], ['images', '-a', '-a'],
   ['ps', '-n', 'x'], ['ps', '--last', '-1'], ['-a', 'images'], ['--bogus', 'images'], ['image'], ['image', 'bogus'], ['image', 'bogus', 'ls'],
   ['image', 'exists'], ['image', 'inspect'], ['pull', 'busybox'], ['rmi', 'x'], ['completion'],
-  ['--get-yargs-completions', 'im'], ['skopeo', 'inspect', 'docker://x'], ['image', 'ls', '--help'], ['volume', 'ls', '--filter'],
+  ['--get-yargs-completions', 'im'], ['skopeo', 'sync', 'a', 'b'], ['image', 'ls', '--help'], ['volume', 'ls', '--filter'],
+  ['skopeo', 'copy', 'a'], ['skopeo', 'copy', '--bogus', 'a', 'b'], ['skopeo', 'inspect', '--help'], ['skopeo', 'copy', '--format'],
 ];
 
 for (const args of fast) {
@@ -135,7 +147,7 @@ test('the command found is the one yargs runs', async () => {
 // The hot commands and every word that names them, derived from commands.ts as yargs sees it: a
 // word naming two commands is left out (yargs would pick one; the fast path must not guess).
 const HOT = ['images', 'ps', 'inspect', 'image ls', 'image exists', 'image inspect', 'container ps', 'container exists',
-  'container inspect', 'volume ls', 'network ls'];
+  'container inspect', 'volume ls', 'network ls', 'container cleanup', 'skopeo copy', 'skopeo inspect', 'skopeo list-tags', 'skopeo delete'];
 function hotWords(): Map<string, string> {
   const names = (c: { command: string | string[]; aliases?: string[] }) =>
     [...([] as string[]).concat(c.command).map((x) => x.trim().split(/\s+/)[0]), ...(c.aliases ?? [])];
