@@ -10,10 +10,23 @@ interface Libc {
 
 let libc: Libc | undefined;
 
+/**
+ * koffi's own loader probes the node binary's ELF header and several paths before it loads its
+ * prebuilt module (~6 ms of every command that takes a lock); on glibc Linux that module is required
+ * directly, with the loader as the fallback (musl, another platform, a koffi built from source).
+ */
+function requireKoffi(require: NodeRequire): any {
+  if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
+    try {
+      return require(`@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`);
+    } catch { /* not this build: the loader finds the right one */ }
+  }
+  return require('koffi');
+}
+
 function load(): Libc {
   if (libc) return libc;
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi');
+  const koffi = requireKoffi(createRequire(import.meta.url));
   const lib = koffi.load('libc.so.6');
   const flock = lib.func('int flock(int fd, int op)');
   libc = {
