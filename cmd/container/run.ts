@@ -54,6 +54,17 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
   }
 }
 
+/**
+ * podman run's exit status when the container could not be started (define.ExitCode): 127 when
+ * something was not found, else 126, "cannot invoke", whatever failed (runtime, network, mount).
+ * A missing runtime or conmon stays 125: podman finds out before it starts anything.
+ */
+function runExitCode(err: unknown): unknown {
+  if (!(err instanceof TspodError) || err.exitCode !== 125 || err.code === 'NO_RUNTIME' || err.code === 'NO_CONMON') return err;
+  const notFound = /file not found|no such file or directory/i.test(err.message);
+  return new TspodError(err.code, err.message, { exitCode: notFound ? 127 : 126, hint: err.hint, cause: err });
+}
+
 export function runCommand(): CommandModule<GlobalOptions> {
   return {
     command: 'run',
@@ -77,7 +88,7 @@ export function runCommand(): CommandModule<GlobalOptions> {
           await engine.start(id);
         } catch (err) {
           if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
-          throw err;
+          throw runExitCode(err);
         }
         io.stdout.write(`${id}\n`);
         return 0;
@@ -87,7 +98,7 @@ export function runCommand(): CommandModule<GlobalOptions> {
         code = await startAttached(engine, id, io, { interactive: !!opts.interactive, tty: !!opts.tty, sigProxy: opts.sigProxy !== false, detachKeys: opts.detachKeys, autoRemove: !!opts.rm });
       } catch (err) {
         if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
-        throw err;
+        throw runExitCode(err);
       }
       if (code === 'detached') return 0;
       if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});

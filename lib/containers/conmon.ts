@@ -32,7 +32,8 @@ export interface ConmonOptions {
 /** 127 when the command is not found, 126 when it cannot be invoked, as podman classifies runtime text. */
 export function classifyStartError(message: string): number | undefined {
   if (/executable file not found|no such file or directory|not found in \$PATH/i.test(message)) return EXIT_NOT_FOUND;
-  if (/permission denied|exec format error|is a directory/i.test(message)) return EXIT_CANNOT_INVOKE;
+  // podman's getOCIRuntimeError counts "operation not permitted" (a refused rlimit, say) as permission denied
+  if (/permission denied|operation not permitted|exec format error|is a directory/i.test(message)) return EXIT_CANNOT_INVOKE;
   return undefined;
 }
 

@@ -80,8 +80,10 @@ t('-w, -u (names and ids via the image passwd/group), --hostname', async () => {
   assert.is(r.stdout, '/tmp/work\n1000\n2000\nbox\n/home/bb\n');
   const n = await f.tspod(['run', '--rm', '-u', '4242', f.image, 'id', '-u']);
   assert.is(n.stdout, '4242\n');
+  // podman finds out when it starts the container: 126, "cannot invoke"
   const bad = await f.tspod(['run', '--rm', '-u', 'nosuchuser', f.image, 'true']);
-  assert.is(bad.code, 125);
+  assert.is(bad.code, 126, bad.stderr);
+  assert.is(bad.stderr, 'Error: unable to find user nosuchuser: no matching entries in passwd file\n');
   assert.match(bad.stderr, /nosuchuser/);
 });
 
@@ -162,6 +164,10 @@ t('--ulimit nofile within the hard limit; above it is refused', async () => {
   const r = await f.tspod(['run', '--rm', '--ulimit', 'nofile=100:200', f.image, 'sh', '-c', 'ulimit -n; ulimit -Hn']);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, '100\n200\n');
+  // above fs.nr_open no one may set it: the runtime refuses, podman's message and exit 126
+  const over = await f.tspod(['run', '--rm', '--ulimit', 'nofile=99999999:99999999', f.image, 'true']);
+  assert.is(over.code, 126, over.stderr);
+  assert.match(over.stderr, /^Error: (runc|crun): .*operation not permitted.*: OCI permission denied\n$/i);
 });
 
 t('--pull missing pulls from a registry once; --pull never refuses a missing image', async () => {

@@ -41,7 +41,7 @@ async function retry(fn: () => Promise<string>): Promise<string> {
   return '';
 }
 
-t('slirp4netns configures while the runtime creates the container: a taken host port fails the run cleanly', async () => {
+t('slirp4netns configures while the runtime creates the container: a taken host port fails the run cleanly (126)', async () => {
   const { createServer } = await import('node:net');
   const { readdirSync, readFileSync } = await import('node:fs');
   const port = await freePort('tcp');
@@ -50,7 +50,7 @@ t('slirp4netns configures while the runtime creates the container: a taken host 
   const name = uniqueName('taken');
   try {
     const r = await f.tspod(['run', '--rm', '--name', name, '--network', 'slirp4netns', '-p', `${port}:80`, f.image, 'true']);
-    assert.is(r.code, 125, r.stderr);
+    assert.is(r.code, 126, r.stderr); // podman run: a container that cannot be started is 126
     assert.match(r.stderr, new RegExp(`publishing port ${port}/tcp`));
     const ps = await f.tspod(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}}']);
     assert.is(ps.stdout.trim(), '', 'run --rm left the container');
