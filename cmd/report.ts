@@ -13,6 +13,7 @@ import { EXIT_TOOL, TspodError } from '../lib/errors.ts';
  */
 function fdWriter(fd: 1 | 2): Io['stdout'] {
   let closed = false;
+  let streamed = false; // once the stream has data queued, everything after goes through it too
   const stream = () => (fd === 1 ? process.stdout : process.stderr);
   const w = {
     // node:tty loads net and the stream classes: only when asked
@@ -20,13 +21,17 @@ function fdWriter(fd: 1 | 2): Io['stdout'] {
     get columns() { return stream().columns; },
     write(chunk: string | Uint8Array): boolean {
       if (closed) return false;
+      if (streamed) return stream().write(chunk);
       let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       while (buf.length) {
         try {
           buf = buf.subarray(writeSync(fd, buf));
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'EAGAIN') return stream().write(buf);
+          if (code === 'EAGAIN') {
+            streamed = true;
+            return stream().write(buf);
+          }
           if (code === 'EPIPE') { closed = true; return false; }
           throw err;
         }
