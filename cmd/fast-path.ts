@@ -1,7 +1,8 @@
-// The hot read-only commands (HOT_COMMANDS below: tspod images, ps, inspect, ...) parsed without yargs.
-// Why: a start with the code cache (scripts/build.mjs) costs bare node + ~15 ms, and loading yargs,
-// creating its instance and the command tree adds ~12 ms more; the target is node + 20 ms
-// (bench/cli-start). No option is defined twice: each command's own builder runs against a recorder
+// The commands run most often, parsed without yargs: the hot ones (HOT_COMMANDS below: images, ps,
+// inspect, ..., skopeo copy, conmon's `container cleanup`) and the verbs that read their own words
+// (RAW_COMMANDS: run, create, exec). Why: a start with the code cache (scripts/build.mjs) costs bare
+// node + ~10 ms, and loading yargs, creating its instance and the command tree adds ~12 ms more; the
+// target is node + 20 ms (bench/cli-start). No option is defined twice: each command's own builder runs against a recorder
 // standing in for yargs' Argv. Whenever this parser cannot be sure to produce what yargs would (help,
 // an unknown or unusual option, `--`, a wrong number of arguments, a builder call it does not know),
 // parseFast returns undefined and the caller runs yargs, so help, completion and usage errors stay
@@ -14,6 +15,8 @@ const ps: Load = async () => (await import('./container/ps.ts')).psCommand();
 const containerInspect: Load = async () => (await import('./container/inspect.ts')).containerInspectCommand();
 const imageInspect: Load = async () => (await import('./image/inspect.ts')).inspectCommand();
 const imageLs: Load = async () => (await import('./image/list.ts')).listCommand('ls');
+const volumeLs: Load = async () => (await import('./volume/ls.ts')).volumeLsCommand();
+const networkLs: Load = async () => (await import('./network/ls.ts')).networkLsCommand();
 
 /**
  * The hot commands by the words that name them, each with its module loaded on demand: importing
@@ -31,8 +34,8 @@ export const HOT_COMMANDS: Record<string, Load> = {
   'image ls': imageLs, 'image list': imageLs,
   'image inspect': imageInspect,
   'image exists': async () => (await import('./image/exists.ts')).existsCommand(),
-  'volume ls': async () => (await import('./volume/ls.ts')).volumeLsCommand(), 'volume list': async () => (await import('./volume/ls.ts')).volumeLsCommand(),
-  'network ls': async () => (await import('./network/ls.ts')).networkLsCommand(), 'network list': async () => (await import('./network/ls.ts')).networkLsCommand(),
+  'volume ls': volumeLs, 'volume list': volumeLs,
+  'network ls': networkLs, 'network list': networkLs,
   // conmon's exit command after every detached container's end (restart policies run in it)
   'container cleanup': async () => (await import('./container/cleanup.ts')).cleanupCommand(),
   // skopeo's verbs that scripts run most; each is a short process where start-up counts
