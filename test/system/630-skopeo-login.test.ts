@@ -2,36 +2,23 @@
 // the one skopeo reads, and the other way round.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { fixtureEnv, type FixtureEnv } from '../helpers/global-setup.ts';
 import { makeDirImage } from '../helpers/dir-image.ts';
+import { skopeoSkip, tspodSkopeo } from '../helpers/skopeo.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/tspod.js');
-const skip = !existsSync(cli) ? 'dist/tspod.js not built' : spawnSync('skopeo', ['--version']).status !== 0 ? 'skopeo not installed' : '';
+const skip = skopeoSkip();
 const t = skip ? test.skip : test;
 if (skip) console.log(`# skipped: ${skip}`);
 
-interface Result { code: number; stdout: string; stderr: string }
 let dir: string;
 let fx: FixtureEnv;
 let img: string;
 
-function tspod(args: string[], input?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [cli, 'skopeo', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    c.stdin.end(input ?? '');
-  });
-}
+const tspod = (args: string[], input?: string) => tspodSkopeo(args, { input });
 
 test.before(async () => {
   if (skip) return;

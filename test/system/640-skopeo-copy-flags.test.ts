@@ -6,39 +6,22 @@
 // --dest-precompute-digests; the same copy by both gives the same files, digests, errors, exit codes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { fixtureEnv } from '../helpers/global-setup.ts';
+import { skopeo, skopeoSkip, tspodSkopeo, type Result } from '../helpers/skopeo.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/tspod.js');
-const skip = !existsSync(cli) ? 'dist/tspod.js not built' : spawnSync('skopeo', ['--version']).status !== 0 ? 'skopeo not installed' : '';
+const skip = skopeoSkip();
 const t = skip ? test.skip : test;
 if (skip) console.log(`# skipped: ${skip}`);
 
-interface Result { code: number; stdout: string; stderr: string }
 let dir: string;
 let reg: string;
 
-function tspod(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [cli, 'skopeo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function skopeo(args: string[]): Result {
-  const r = spawnSync('skopeo', args, { encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const tspod = (args: string[]) => tspodSkopeo(args);
 
 /** The same copy with both tools, each into its own destination (DEST is replaced in args). */
 async function both(args: string[], dest: (who: string) => string): Promise<{ sk: Result; ts: Result; skDest: string; tsDest: string }> {

@@ -4,23 +4,18 @@
 // Errors are one line with skopeo's exit status 1, and a failed copy leaves no destination behind.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startRegistry, type Registry } from '../helpers/registry.ts';
+import { CLI, skopeo as runSkopeo, skopeoSkip, tspodSkopeo } from '../helpers/skopeo.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/tspod.js');
-const skip = !existsSync(cli) ? 'dist/tspod.js not built'
-  : spawnSync('skopeo', ['--version']).status !== 0 ? 'skopeo not installed'
-  : spawnSync('openssl', ['version']).status !== 0 ? 'openssl not installed' : '';
+const skip = skopeoSkip() || (spawnSync('openssl', ['version']).status !== 0 ? 'openssl not installed' : '');
 const t = skip ? test.skip : test;
 if (skip) console.log(`# skipped: ${skip}`);
 
-interface Result { code: number; stdout: string; stderr: string }
 const ENC_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip+encrypted';
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -29,21 +24,9 @@ let reg: Registry | undefined;
 let src: string; // oci layout, two gzip layers, tag "img"
 const k: Record<string, string> = {};
 
-function tspod(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [cli, 'skopeo', '--insecure-policy', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function skopeo(args: string[]): Result {
-  const r = spawnSync('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+// both tools without a policy check: these tests are about encryption
+const tspod = (args: string[]) => tspodSkopeo(['--insecure-policy', ...args]);
+const skopeo = (args: string[]) => runSkopeo(['--insecure-policy', ...args]);
 
 const out = (name: string) => `oci:${join(dir, name)}:img`;
 
@@ -262,7 +245,7 @@ t('decrypting into containers-storage gives the source image; without a key the 
   const store = `containers-storage:[overlay@${join(dir, 'store/root')}+${join(dir, 'store/run')}]`;
   const d = await tspod(['copy', '-q', '--decryption-key', k.rsa, out('sk-rsa'), `${store}localhost/dec:1`]);
   assert.is(d.code, 0, d.stderr);
-  const r = spawnSync(process.execPath, [cli, '--root', join(dir, 'store/root'), '--runroot', join(dir, 'store/run'), 'image', 'inspect', '--format', '{{.Digest}}', 'localhost/dec:1'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, '--root', join(dir, 'store/root'), '--runroot', join(dir, 'store/run'), 'image', 'inspect', '--format', '{{.Digest}}', 'localhost/dec:1'], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout.trim(), manifestOf('src').digest);
   const n = await tspod(['copy', '-q', out('sk-rsa'), `${store}localhost/enc:1`]);
