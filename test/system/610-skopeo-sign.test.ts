@@ -4,18 +4,16 @@
 // test needs no registry.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { makeGpgKey, type GpgKey } from '../helpers/gpg.ts';
 import { makeDirImage } from '../helpers/dir-image.ts';
+import { skopeo as runSkopeo, skopeoSkip, tspodSkopeo } from '../helpers/skopeo.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/tspod.js');
-const skip = !existsSync(cli) ? 'dist/tspod.js not built' : spawnSync('skopeo', ['--version']).status !== 0 ? 'skopeo not installed' : '';
+const skip = skopeoSkip();
 const t = skip ? test.skip : test;
 if (skip) console.log(`# skipped: ${skip}`);
 
@@ -25,23 +23,8 @@ let other: GpgKey;
 let img: string;
 const IDENTITY = 'registry.example.com/tspod/signed:1';
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function tspod(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Result> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [cli, 'skopeo', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function skopeo(args: string[], env: NodeJS.ProcessEnv = process.env): Result {
-  const r = spawnSync('skopeo', args, { env, encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const tspod = (args: string[], env?: NodeJS.ProcessEnv) => tspodSkopeo(args, { env });
+const skopeo = (args: string[], env?: NodeJS.ProcessEnv) => runSkopeo(args, { env });
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 

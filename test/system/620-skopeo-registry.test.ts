@@ -3,26 +3,21 @@
 // exit status 2 for a missing image.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { makeGpgKey, type GpgKey } from '../helpers/gpg.ts';
 import { makeDirImage } from '../helpers/dir-image.ts';
 import { startRegistry, type Registry } from '../helpers/registry.ts';
 import { fixtureEnv } from '../helpers/global-setup.ts';
+import { skopeo as runSkopeo, skopeoSkip, tspodSkopeo } from '../helpers/skopeo.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/tspod.js');
-const skip = !existsSync(cli) ? 'dist/tspod.js not built'
-  : !existsSync(join(root, 'lib/registry/client.ts')) ? 'lib/registry/client.ts not there yet'
-  : spawnSync('skopeo', ['--version']).status !== 0 ? 'skopeo not installed' : '';
+const skip = skopeoSkip();
 const t = skip ? test.skip : test;
 if (skip) console.log(`# skipped: ${skip}`);
 
-interface Result { code: number; stdout: string; stderr: string }
 let dir: string;
 let key: GpgKey;
 let other: GpgKey;
@@ -31,21 +26,9 @@ let img: string;
 let regd: string;
 let repo: string;
 
-function tspod(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Result> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [cli, 'skopeo', '--registries.d', regd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function skopeo(args: string[], env: NodeJS.ProcessEnv = process.env): Result {
-  const r = spawnSync('skopeo', ['--registries.d', regd, ...args], { env, encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+// both tools read the signature storage of this test's registries.d
+const tspod = (args: string[], env?: NodeJS.ProcessEnv) => tspodSkopeo(['--registries.d', regd, ...args], { env });
+const skopeo = (args: string[], env?: NodeJS.ProcessEnv) => runSkopeo(['--registries.d', regd, ...args], { env });
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
