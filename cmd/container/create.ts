@@ -12,7 +12,8 @@ export function toCreateOptions(o: Record<string, any>, image: string, args: str
     hostname: o.hostname, tty: o.tty, interactive: o.interactive, rm: o.rm, volume: o.volume, mount: o.mount, tmpfs: o.tmpfs,
     readOnly: o.readOnly, capAdd: o.capAdd?.flatMap((c: string) => c.split(',')), capDrop: o.capDrop?.flatMap((c: string) => c.split(',')),
     privileged: o.privileged, securityOpt: o.securityOpt, label: o.label, annotation: o.annotation, stopSignal: o.stopSignal,
-    stopTimeout: o.stopTimeout, restart: o.restart, init: o.init, ulimit: o.ulimit, memory: o.memory, cpus: o.cpus,
+    stopTimeout: o.stopTimeout, restart: o.restart, init: o.init, ulimit: o.ulimit, memory: o.memory,
+    groupAdd: o.groupAdd, shmSize: o.shmSize, device: o.device, pid: o.pid, ipc: o.ipc, uts: o.uts, cpus: o.cpus,
     network: o.network, publish: o.publish, logDriver: o.logDriver, createCommand: [],
     ...(io ? {} : {}),
   };

@@ -59,6 +59,12 @@ export interface CreateOptions {
   restart?: string;
   init?: boolean;
   ulimit?: string[];
+  groupAdd?: string[];
+  shmSize?: string;
+  device?: string[];
+  pid?: string;
+  ipc?: string;
+  uts?: string;
   memory?: string;
   cpus?: number;
   network?: string;
@@ -224,6 +230,13 @@ export class ContainerEngine {
     for (const so of o.securityOpt ?? []) if (/^mask[=:]/.test(so)) for (const m of so.slice(5).split(':')) {
       if (m && !m.startsWith('/')) process.stderr.write(`ERRO[0000] Path "${m}" is not an absolute path, skipping...\n`);
     }
+    const sf = await import('./specflags.ts');
+    const groupAdd = (o.groupAdd ?? []).flatMap((g) => g.split(','));
+    sf.checkGroupAdd(groupAdd);
+    const shmSize = o.shmSize !== undefined ? sf.parseShmSize(o.shmSize) : undefined;
+    const devices = sf.expandDevices((o.device ?? []).flatMap((d) => d.split(',')));
+    const pidMode = sf.parseNamespaceMode('pid', o.pid), ipcMode = sf.parseNamespaceMode('ipc', o.ipc), utsMode = sf.parseNamespaceMode('uts', o.uts);
+    sf.checkNamespaceConflicts({ utsMode, ipcMode, hostname: o.hostname, shmSize, rootless: this.rootless });
     const name = o.name ?? randomName();
     const mounts = this.parseMounts(o);
     const labels = { ...(ic.Labels ?? {}), ...parseKeyValues(o.label) };
@@ -260,6 +273,12 @@ export class ContainerEngine {
       capDrop: o.capDrop ?? [],
       securityOpt: o.securityOpt ?? [],
       ulimits: (o.ulimit ?? []).filter((u) => u !== 'host'),
+      ...(groupAdd.length ? { groupAdd } : {}),
+      ...(shmSize !== undefined ? { shmSize } : {}),
+      ...(devices.length ? { devices } : {}),
+      ...(pidMode ? { pidMode } : {}),
+      ...(ipcMode ? { ipcMode } : {}),
+      ...(utsMode ? { utsMode } : {}),
       memory: o.memory ? parseMemory(o.memory) : undefined,
       cpus: o.cpus,
       mounts,

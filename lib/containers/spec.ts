@@ -6,6 +6,7 @@ import { TspodError } from '../errors.ts';
 import type { ContainerConfig as ImageRunConfig } from '../oci/types.ts';
 import type { Mount, Rlimit, Spec } from '../oci/runtime-spec.ts';
 import type { ContainerConfig } from './types.ts';
+import { additionalGids, applySpecFlags } from './specflags.ts';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -324,11 +325,12 @@ export function generateSpec(i: SpecInputs): Spec {
   const explicit = c.ulimits.map(parseUlimit);
   const args = c.init ? ['/run/podman-init', '--', ...c.command] : c.command;
   const nonRoot = user.uid !== 0;
+  const gids = additionalGids(i.rootfs, c, user);
   const spec: Spec = {
     ociVersion: '1.0.2-dev',
     process: {
       terminal: c.tty,
-      user: { uid: user.uid, gid: user.gid, umask: 0o22, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
+      user: { uid: user.uid, gid: user.gid, umask: 0o22, ...(gids.length ? { additionalGids: gids } : {}) },
       args,
       env: finalEnv,
       cwd: c.workingDir || '/',
@@ -377,5 +379,6 @@ export function generateSpec(i: SpecInputs): Spec {
       mounts.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev'] });
     }
   }
+  applySpecFlags(spec, c);
   return spec;
 }

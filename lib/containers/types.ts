@@ -15,6 +15,8 @@ export interface MountSpec {
   anonymous?: boolean;
 }
 
+export interface DeviceSpec { source: string; destination: string; permissions: string }
+
 export interface PortMapping { hostIp?: string; hostPort: number; containerPort: number; protocol: string }
 
 export interface ContainerConfig {
@@ -47,6 +49,16 @@ export interface ContainerConfig {
   capDrop: string[];
   securityOpt: string[];
   ulimits: string[];
+  /** --group-add: group names or gids, or keep-groups alone. */
+  groupAdd?: string[];
+  /** --shm-size in bytes. */
+  shmSize?: number;
+  /** --device, checked on the host at create. */
+  devices?: DeviceSpec[];
+  /** --pid/--ipc/--uts: 'host' (ipc also 'none', 'shareable'); absent = a private namespace. */
+  pidMode?: string;
+  ipcMode?: string;
+  utsMode?: string;
   memory?: number;
   cpus?: number;
   mounts: MountSpec[];

@@ -59,6 +59,9 @@ export interface LinuxResources {
   pids?: { limit: number };
 }
 
+/** A device node the runtime makes in the container (config-linux.md#devices). */
+export interface LinuxDevice { path: string; type: string; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }
+
 export interface Linux {
   uidMappings?: IdMapping[];
   gidMappings?: IdMapping[];
@@ -69,6 +72,7 @@ export interface Linux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   seccomp?: unknown;
+  devices?: LinuxDevice[];
 }
 
 export interface Spec {
