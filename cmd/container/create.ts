@@ -14,7 +14,8 @@ export function toCreateOptions(o: Record<string, any>, image: string, args: str
     privileged: o.privileged, securityOpt: o.securityOpt, label: o.label, annotation: o.annotation, stopSignal: o.stopSignal,
     stopTimeout: o.stopTimeout, restart: o.restart, init: o.init, ulimit: o.ulimit, memory: o.memory,
     groupAdd: o.groupAdd, shmSize: o.shmSize, device: o.device, pid: o.pid, ipc: o.ipc, uts: o.uts, cpus: o.cpus,
-    network: o.network, publish: o.publish, logDriver: o.logDriver, createCommand: [],
+    network: o.network, addHost: o.addHost, dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption, ip: o.ip,
+    networkAlias: o.networkAlias, noHosts: o.noHosts, publish: o.publish, logDriver: o.logDriver, createCommand: [],
     ...(io ? {} : {}),
   };
 }

@@ -68,6 +68,13 @@ export interface CreateOptions {
   memory?: string;
   cpus?: number;
   network?: string;
+  addHost?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  ip?: string;
+  networkAlias?: string[];
+  noHosts?: boolean;
   publish?: string[];
   logDriver?: string;
   createCommand?: string[];
@@ -242,6 +249,7 @@ export class ContainerEngine {
     const labels = { ...(ic.Labels ?? {}), ...parseKeyValues(o.label) };
     // '' = the default: slirp4netns/pasta rootless, the bridge network rootful (lib/netns decides)
     const network = o.network ?? '';
+    (await import('../netns/files.ts')).checkNetworkFlags({ ...o, network, rootless: this.rootless });
     if ((o.memory || o.cpus) && this.rootless && !cgroupV2()) {
       // podman prints this plain line (a specgen warning, not a log message)
       process.stderr.write('Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
@@ -283,6 +291,13 @@ export class ContainerEngine {
       cpus: o.cpus,
       mounts,
       network,
+      ...(o.addHost?.length ? { hostAdd: o.addHost } : {}),
+      ...(o.dns?.length ? { dnsServers: o.dns } : {}),
+      ...(o.dnsSearch?.length ? { dnsSearch: o.dnsSearch } : {}),
+      ...(o.dnsOption?.length ? { dnsOptions: o.dnsOption } : {}),
+      ...(o.ip !== undefined ? { staticIp: o.ip } : {}),
+      ...(o.networkAlias?.length ? { networkAliases: o.networkAlias } : {}),
+      ...(o.noHosts ? { noHosts: true } : {}),
       ports: await parsePublish(o.publish),
       logDriver: o.logDriver === 'none' ? 'none' : o.logDriver === 'json-file' ? 'json-file' : 'k8s-file',
       logPath: join(this.store.bundleDir(id), 'ctr.log'),
@@ -402,10 +417,13 @@ export class ContainerEngine {
     const name = c.names[0];
     writeFileSync(hostname, `${c.hostname}\n`);
     const hostNet = net?.mode === 'host' || c.network === 'host';
-    writeFileSync(hosts, net?.files?.hosts ?? (hostNet ? readOr('/etc/hosts', '') : `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t${c.hostname} ${name}\n`));
-    writeFileSync(resolv, net?.files?.resolv ?? readOr('/etc/resolv.conf', ''));
+    const hostsText = net?.files?.hosts ?? (c.noHosts ? '' : hostNet ? readOr('/etc/hosts', '') : `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.0.1\t${c.hostname} ${name}\n`);
+    const resolvText = net?.files?.resolv ?? readOr('/etc/resolv.conf', '');
+    // an empty one is not made at all (--no-hosts, --network none's resolv.conf): the image's file stays
+    if (hostsText) writeFileSync(hosts, hostsText);
+    if (resolvText) writeFileSync(resolv, resolvText);
     writeFileSync(containerEnv, `engine="tspod-0.1.0"\nname="${name}"\nid="${c.id}"\nimage="${c.imageName}"\nimageid="${c.imageId}"\nrootless=${c.rootless ? 1 : 0}\n`);
-    return { hosts, hostname, resolv, containerEnv };
+    return { hosts: hostsText ? hosts : '', hostname, resolv: resolvText ? resolv : '', containerEnv };
   }
 
   private async mountSources(c: ContainerConfig): Promise<(string | undefined)[]> {
@@ -593,9 +611,10 @@ export class ContainerEngine {
 
   /** lib/netns (helper 8): the namespace file, slirp4netns/pasta/netavark, and the hosts/resolv.conf contents. */
   private async setupNetwork(cfg: ContainerConfig): Promise<NetworkState> {
-    const { setupNetwork, hostsFile, resolvConf } = await import('../netns/index.ts');
+    const { setupNetwork, hostsFile, resolvConf, hostAddress } = await import('../netns/index.ts');
     const opts = {
       containerId: cfg.id, containerName: cfg.names[0], mode: cfg.network, ports: cfg.ports, rootless: this.rootless,
+      aliases: cfg.networkAliases, staticIp: cfg.staticIp,
       hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot, deferReady: true,
     };
     let r: Awaited<ReturnType<typeof setupNetwork>>;
@@ -617,9 +636,18 @@ export class ContainerEngine {
     for (const w of r.state.warnings ?? []) process.stderr.write(`WARN[0000] ${w}\n`);
     const st = r.state;
     const hostNet = st.mode === 'host';
+    // '' = no file: --no-hosts keeps the image's /etc/hosts; --network none and --dns none its resolv.conf (podman 4.3)
+    const noResolv = st.mode === 'none' || (cfg.dnsServers?.length === 1 && cfg.dnsServers[0].toLowerCase() === 'none');
     const files = {
-      hosts: hostNet ? readOr('/etc/hosts', '') : hostsFile({ hostname: cfg.hostname, names: cfg.names, ip: st.ip, hostIp: st.hostIp }),
-      resolv: resolvConf({ nameservers: st.dnsServers, replaceHostNameservers: st.dnsOnly, hostNetwork: hostNet }),
+      hosts: cfg.noHosts ? '' : hostsFile({
+        hostname: cfg.hostname, names: cfg.names, ip: st.ip, hostNetwork: hostNet, extraHosts: cfg.hostAdd,
+        hostIp: hostNet || st.mode === 'none' ? hostAddress() ?? st.hostIp : st.hostIp,
+      }),
+      resolv: noResolv ? '' : resolvConf({
+        // podman 4.3 lists the host's nameservers after aardvark-dns and searches dns.podman
+        nameservers: st.dnsServers, searches: st.dnsSearch, hostNetwork: hostNet,
+        dnsServers: cfg.dnsServers, dnsSearch: cfg.dnsSearch, dnsOptions: cfg.dnsOptions,
+      }),
     };
     const net = { ...st, netnsPath: r.netnsPath ?? st.netnsPath, files } as NetworkState;
     if (r.ready) networkReady.set(net, r.ready);

@@ -310,7 +310,7 @@ export function generateSpec(i: SpecInputs): Spec {
     { destination: '/etc/hostname', type: 'bind', source: i.hostnamePath, options: ['bind', 'rprivate'] },
     { destination: '/etc/resolv.conf', type: 'bind', source: i.resolvPath, options: ['bind', 'rprivate'] },
     { destination: '/run/.containerenv', type: 'bind', source: i.containerEnvPath, options: ['bind', 'rprivate'] },
-  ];
+  ].filter((m) => m.source !== ''); // no hosts/resolv.conf made (--no-hosts, --network none): the image's
   if (!c.rootless) mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', c.privileged ? 'rw' : 'ro'] });
   if (i.initPath) mounts.push({ destination: '/run/podman-init', type: 'bind', source: i.initPath, options: ['bind', 'ro', 'rprivate'] });
   c.mounts.forEach((m, n) => {

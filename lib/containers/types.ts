@@ -63,6 +63,14 @@ export interface ContainerConfig {
   cpus?: number;
   mounts: MountSpec[];
   network: string;
+  /** --add-host, --dns, --dns-search, --dns-option, --ip, --network-alias, --no-hosts (absent: not given). */
+  hostAdd?: string[];
+  dnsServers?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  staticIp?: string;
+  networkAliases?: string[];
+  noHosts?: boolean;
   ports: PortMapping[];
   logDriver: string;
   logPath: string;

@@ -132,7 +132,7 @@ function needTun(what: string): void {
 }
 
 /** First non-loopback IPv4 address of the host (podman's host.containers.internal for slirp4netns). */
-function hostAddress(): string | undefined {
+export function hostAddress(): string | undefined {
   for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return undefined;
 }

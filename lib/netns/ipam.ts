@@ -56,7 +56,7 @@ export async function allocateIps(dir: string, n: Network, containerId: string, 
       if (isIpv6(s.subnet)) continue;
       const c = parseCidr(s.subnet);
       if (staticIp && cidrContains(c, staticIp)) {
-        if ((leases[staticIp] && leases[staticIp] !== containerId) || staticIp === s.gateway) throw new TspodError('IP_IN_USE', `requested ip address ${staticIp} is already allocated to container ID ${leases[staticIp] ?? 'gateway'}`);
+        if ((leases[staticIp] && leases[staticIp] !== containerId) || staticIp === s.gateway) throw new TspodError('IP_IN_USE', `IPAM error: requested ip address ${staticIp} is already allocated to container ID ${leases[staticIp] ?? 'gateway'}`);
         leases[staticIp] = containerId;
         out.push(staticIp);
         continue;
@@ -79,6 +79,7 @@ export async function allocateIps(dir: string, n: Network, containerId: string, 
       leases[got] = containerId;
       out.push(got);
     }
+    if (staticIp && !out.includes(staticIp)) throw new TspodError('IP_NOT_IN_SUBNET', `requested static ip ${staticIp} not in any subnet on network ${n.name}`);
     save(dir, l);
     return out;
   });
