@@ -78,6 +78,20 @@ export function expandDevices(flags: string[]): DeviceSpec[] {
   return out;
 }
 
+/** The device nodes below /dev as podman's getDevices lists them for --privileged. */
+function hostDevices(dir: string): DeviceSpec[] {
+  const out: DeviceSpec[] = [];
+  let entries;
+  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return out; }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts'].includes(e.name)) out.push(...hostDevices(p));
+    } else if (e.name !== 'console' && (e.isCharacterDevice() || e.isBlockDevice())) out.push({ source: p, destination: p, permissions: 'rwm' });
+  }
+  return out;
+}
+
 /** --group-add: "keep-groups" alone or names/numbers; each flag may hold a comma list. */
 export function checkGroupAdd(groups: string[]): void {
   if (groups.includes('keep-groups') && groups.length > 1) {
@@ -149,9 +163,11 @@ export function applySpecFlags(spec: Spec, c: ContainerConfig): void {
     if (spec.process) spec.process.env = (spec.process.env ?? []).map((e) => (e.startsWith('HOSTNAME=') ? `HOSTNAME=${hostname()}` : e));
   }
   if (c.groupAdd?.includes('keep-groups')) spec.annotations = { ...spec.annotations, 'run.oci.keep_original_groups': '1' };
-  // --privileged ignores --device, as podman
-  if (c.privileged || !c.devices?.length) return;
-  for (const d of c.devices) {
+  // --privileged brings every host device (and so ignores --device), as podman's addPrivilegedDevices
+  const devices = c.privileged ? hostDevices('/dev') : c.devices ?? [];
+  const have = new Set(mounts.map((m) => m.destination));
+  for (const d of devices) {
+    if (c.privileged && c.rootless && (d.source === '/dev/ptmx' || d.source.startsWith('/dev/tty') || have.has(d.source))) continue;
     if (c.rootless) {
       // a user namespace cannot make device nodes: the host's are bound in
       mounts.push({ destination: d.destination, type: 'bind', source: d.source, options: ['slave', 'nosuid', 'noexec', d.permissions.includes('w') ? 'rw' : 'ro', 'rbind'] });
@@ -166,6 +182,6 @@ export function applySpecFlags(spec: Spec, c: ContainerConfig): void {
     const major = Number((BigInt(st.rdev) >> 8n) & 0xfffn), minor = Number((BigInt(st.rdev) & 0xffn) | ((BigInt(st.rdev) >> 12n) & 0xfff00n));
     const dev: LinuxDevice = { path: d.destination, type, major, minor, fileMode: st.mode, uid: st.uid, gid: st.gid };
     (spec.linux.devices ??= []).push(dev);
-    spec.linux.resources?.devices?.push({ allow: true, type, major, minor, access: d.permissions });
+    if (!c.privileged) spec.linux.resources?.devices?.push({ allow: true, type, major, minor, access: d.permissions });
   }
 }
