@@ -16,6 +16,8 @@ export function toCreateOptions(o: Record<string, any>, image: string, args: str
     groupAdd: o.groupAdd, shmSize: o.shmSize, device: o.device, pid: o.pid, ipc: o.ipc, uts: o.uts, cpus: o.cpus,
     network: o.network, addHost: o.addHost, dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption, ip: o.ip,
     networkAlias: o.networkAlias, noHosts: o.noHosts, publish: o.publish, logDriver: o.logDriver, createCommand: [],
+    cidFile: o.cidfile, replace: o.replace, labelFile: o.labelFile, envHost: o.envHost, expose: o.expose, platform: o.platform,
+    onReplaced: (name) => io.stdout.write(`${name}\n`),
     ...(io ? {} : {}),
   };
 }
@@ -25,6 +27,10 @@ export function pullFlagsOf(o: Record<string, any>): string[] {
   const f: string[] = [];
   if (o.tlsVerify !== undefined) f.push(`--tls-verify=${o.tlsVerify}`);
   if (o.creds) f.push('--creds', o.creds);
+  if (o.platform) {
+    if (o.arch || o.os) throw new TspodError('USAGE', '--platform option can not be specified with --arch or --os');
+    f.push('--platform', o.platform);
+  }
   return f;
 }
 

@@ -15,10 +15,18 @@ function containerEnv(c: Container, bundleConfig: string): string[] {
     ...(['', 'root', '0'].includes(c.config.user.split(':')[0]) ? ['HOME=/root'] : []), `HOSTNAME=${c.config.hostname}`]) {
     const i = e.indexOf('=');
     const k = i < 0 ? e : e.slice(0, i);
-    if (k === 'HOME' && env.has(k)) continue;
+    if ((k === 'HOME' || k === 'HOSTNAME') && env.has(k)) continue;
     env.set(k, e);
   }
   return [...env.values()];
+}
+
+/** Ports and PortBindings: published ports, and exposed ones bound to nothing (null), keys sorted as Go's JSON. */
+function portMap(cfg: Container['config']): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const m: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const e of cfg.exposedPorts ?? []) m[e] = null;
+  for (const p of cfg.ports) (m[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) });
+  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]]));
 }
 
 interface InspectOptions { names?: string[]; format?: string; type?: string; latest?: boolean; size?: boolean }
@@ -72,7 +80,7 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', Bridge: '', SandboxID: '', HairpinMode: false,
       LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
       SandboxKey: net?.netnsPath ?? '',
-      Ports: Object.fromEntries(cfg.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])) },
+      Ports: portMap(cfg) },
     Namespace: '',
     IsInfra: false,
     IsService: false,
@@ -91,9 +99,9 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       Tmpfs: Object.fromEntries(cfg.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')])),
       Ulimits: cfg.ulimits.map((u) => { const [n, v] = u.split('='); const [soft, hard] = v.split(':'); return { Name: `RLIMIT_${n.toUpperCase()}`, Soft: Number(soft), Hard: Number(hard ?? soft) }; }),
       Memory: cfg.memory ?? 0, NanoCpus: cfg.cpus ? Math.round(cfg.cpus * 1e9) : 0, Init: cfg.init,
-      PortBindings: Object.fromEntries(cfg.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])),
+      PortBindings: portMap(cfg),
       // the rest of podman's HostConfig, at the values tspod runs with
-      CgroupManager: 'cgroupfs', CgroupMode: 'host', ContainerIDFile: '', VolumeDriver: '', VolumesFrom: null,
+      CgroupManager: 'cgroupfs', CgroupMode: 'host', ContainerIDFile: cfg.cidFile ?? '', VolumeDriver: '', VolumesFrom: null,
       Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: [], GroupAdd: [], IpcMode: 'shareable', Cgroup: '', Cgroups: 'default',
       Links: null, OomScoreAdj: 0, PidMode: 'private', PublishAllPorts: false, UTSMode: 'private', UsernsMode: '', ShmSize: 65536000,
       Runtime: 'oci', ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, CgroupParent: '', BlkioWeight: 0, CpuPeriod: cfg.cpus ? 100000 : 0,

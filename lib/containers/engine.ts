@@ -78,6 +78,15 @@ export interface CreateOptions {
   publish?: string[];
   logDriver?: string;
   createCommand?: string[];
+  /** run/create flags of create-flags.ts */
+  cidFile?: string;
+  replace?: boolean;
+  /** told the name of a container --replace removed (podman prints it) */
+  onReplaced?: (name: string) => void;
+  labelFile?: string[];
+  envHost?: boolean;
+  expose?: string[];
+  platform?: string;
 }
 
 export const SIGNALS: Record<string, number> = {
@@ -221,13 +230,19 @@ export class ContainerEngine {
     const images = await this.images();
     const image = await images.lookupImage(o.image);
     const imgConfig = await images.imageConfig(image.id);
+    const cf = await import('./create-flags.ts');
+    // --platform: a local image of another platform is missing (the pull policy decides, as podman)
+    if (o.platform && !cf.platformMatches(cf.parsePlatform(o.platform, image.names[0] ?? o.image), imgConfig)) {
+      throw new TspodError('NO_SUCH_IMAGE', `${o.image}: image not known`);
+    }
+    if (o.replace && !o.name) throw new TspodError('USAGE', 'cannot replace container without --name being set');
     mark('image found');
     const ic = imgConfig.config ?? {};
     const id = newContainerId();
     const entry = o.entrypoint !== undefined ? parseEntrypoint(o.entrypoint) : undefined;
     const { entrypoint, cmd, command } = processArgs(ic, entry, o.args);
     if (command.length === 0) throw new TspodError('NO_COMMAND', 'no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
-    const env = mergeEnv(ic.Env ?? [], ...(o.envFile ?? []).map((f) => readEnvFile(f, process.env)), expandEnvFlags(o.env ?? [], process.env));
+    const env = mergeEnv(ic.Env ?? [], o.envHost ? cf.hostEnv() : [], ...(o.envFile ?? []).map((f) => readEnvFile(f, process.env)), expandEnvFlags(o.env ?? [], process.env));
     const restart = o.restart ?? 'no';
     const [policy, retries] = restart.split(':');
     if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(policy)) throw new TspodError('INVALID_RESTART', `invalid restart policy "${restart}"`);
@@ -246,7 +261,8 @@ export class ContainerEngine {
     sf.checkNamespaceConflicts({ utsMode, ipcMode, hostname: o.hostname, shmSize, rootless: this.rootless });
     const name = o.name ?? randomName();
     const mounts = this.parseMounts(o);
-    const labels = { ...(ic.Labels ?? {}), ...parseKeyValues(o.label) };
+    const labels = { ...(ic.Labels ?? {}), ...cf.readLabelFiles(o.labelFile), ...parseKeyValues(o.label) };
+    const exposed = [...new Set([...Object.keys(ic.ExposedPorts ?? {}).map((p) => (p.includes('/') ? p : `${p}/tcp`)), ...cf.parseExpose(o.expose)])];
     // '' = the default: slirp4netns/pasta rootless, the bridge network rootful (lib/netns decides)
     const network = o.network ?? '';
     (await import('../netns/files.ts')).checkNetworkFlags({ ...o, network, rootless: this.rootless });
@@ -304,6 +320,8 @@ export class ContainerEngine {
       rootless: this.rootless,
       runtime: this.opts.runtime ?? '',
       createCommand: o.createCommand ?? [],
+      ...(exposed.length ? { exposedPorts: exposed } : {}),
+      ...(o.cidFile ? { cidFile: o.cidFile } : {}),
       layers: image.layers,
       layerDirs: image.layers.map((l) => images.layerDir(l)),
     };
@@ -313,7 +331,23 @@ export class ContainerEngine {
         throw new TspodError('NO_SUCH_PATH', `statfs ${m.source}: no such file or directory`);
       }
     }
+    if (o.replace && o.name) {
+      let old: string | undefined;
+      try { old = this.store.resolve(o.name); } catch { /* none by that name */ }
+      if (old && this.store.get(old)?.config.names.includes(o.name)) {
+        await this.remove(old, { force: true });
+        o.onReplaced?.(o.name);
+      }
+    }
     this.store.create(config, initialState());
+    if (o.cidFile) {
+      try {
+        cf.writeCidFile(o.cidFile, id);
+      } catch (err) {
+        await this.remove(id, { force: true }).catch(() => {});
+        throw err;
+      }
+    }
     mark('created');
     return { config, state: initialState() };
   }

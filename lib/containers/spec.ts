@@ -291,7 +291,9 @@ export function generateSpec(i: SpecInputs): Spec {
   const c = i.config;
   const user = resolveUser(i.rootfs, c.user);
   const caps = capabilities(c);
-  const env = mergeEnv([DEFAULT_PATH, 'TERM=xterm', 'container=podman'], i.imageEnv, c.env, [`HOME=${user.home}`], [`HOSTNAME=${c.hostname}`]);
+  // HOSTNAME only when neither the image nor the flags (-e, --env-host) set one, as podman
+  const ownHostname = [...i.imageEnv, ...c.env].some((e) => e.startsWith('HOSTNAME='));
+  const env = mergeEnv([DEFAULT_PATH, 'TERM=xterm', 'container=podman'], i.imageEnv, c.env, [`HOME=${user.home}`], ownHostname ? [] : [`HOSTNAME=${c.hostname}`]);
   // an explicit HOME from the image or flags wins over the passwd one
   const home = [...i.imageEnv, ...c.env].filter((e) => e.startsWith('HOME=')).pop();
   const finalEnv = home ? mergeEnv(env, [home]) : env;

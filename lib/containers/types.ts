@@ -78,6 +78,10 @@ export interface ContainerConfig {
   runtime: string;
   /** The command line that created it (podman's CreateCommand). */
   createCommand: string[];
+  /** --cidfile, as given (inspect's HostConfig.ContainerIDFile). */
+  cidFile?: string;
+  /** The image's EXPOSE and --expose, "80/tcp" (inspect's Ports with no binding). */
+  exposedPorts?: string[];
   /** Image layer diffIDs bottom->top, kept so the rootfs can be mounted without the image store. */
   layers: string[];
   layerDirs: string[];
