@@ -20,7 +20,7 @@ export function parseNamespaceMode(flag: 'pid' | 'ipc' | 'uts', v: string | unde
   if (v === undefined || v === '' || v === 'private') return undefined;
   if (v === 'host') return v;
   if (flag === 'ipc' && (v === 'none' || v === 'shareable')) return v;
-  if (/^(container|ns):/.test(v) || (flag === 'ipc' && v === 'private')) {
+  if (/^(container|ns):/.test(v)) {
     throw new TspodError('UNSUPPORTED', `--${flag} ${v}: only host and private are supported`);
   }
   throw new TspodError('INVALID_NAMESPACE', `unrecognized namespace mode ${v} passed`);
