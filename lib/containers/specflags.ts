@@ -160,7 +160,8 @@ export function applySpecFlags(spec: Spec, c: ContainerConfig): void {
   }
   if (c.utsMode === 'host') {
     spec.hostname = undefined;
-    if (spec.process) spec.process.env = (spec.process.env ?? []).map((e) => (e.startsWith('HOSTNAME=') ? `HOSTNAME=${hostname()}` : e));
+    // the host's name unless the image or the flags set HOSTNAME
+    if (spec.process && !c.env.some((e) => e.startsWith('HOSTNAME='))) spec.process.env = (spec.process.env ?? []).map((e) => (e.startsWith('HOSTNAME=') ? `HOSTNAME=${hostname()}` : e));
   }
   if (c.groupAdd?.includes('keep-groups')) spec.annotations = { ...spec.annotations, 'run.oci.keep_original_groups': '1' };
   // --privileged brings every host device (and so ignores --device), as podman's addPrivilegedDevices

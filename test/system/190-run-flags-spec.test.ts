@@ -94,6 +94,8 @@ t('--pid host: ps sees the host processes; --uts host: the host name', async () 
   assert.not.ok(own.stdout.split('\n').slice(1).some((l) => Number(l.trim().split(/\s+/)[0]) === process.pid));
   const uts = await f.tspod(['run', '--rm', '--uts', 'host', f.image, 'sh', '-c', 'hostname; echo $HOSTNAME']);
   assert.is(uts.stdout, `${hostname()}\n${hostname()}\n`, uts.stderr);
+  const env = await f.tspod(['run', '--rm', '--uts', 'host', '-e', 'HOSTNAME=x', f.image, 'sh', '-c', 'echo $HOSTNAME']);
+  assert.is(env.stdout, 'x\n', 'an explicit HOSTNAME wins');
 });
 
 t('--ipc host: the host /dev/shm (rootless needs the host /dev/mqueue, as podman); --ipc none: no /dev/shm', async () => {
