@@ -102,11 +102,12 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       PortBindings: portMap(cfg),
       // the rest of podman's HostConfig, at the values tspod runs with
       CgroupManager: 'cgroupfs', CgroupMode: 'host', ContainerIDFile: cfg.cidFile ?? '', VolumeDriver: '', VolumesFrom: null,
-      Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: [], GroupAdd: [], IpcMode: 'shareable', Cgroup: '', Cgroups: 'default',
-      Links: null, OomScoreAdj: 0, PidMode: 'private', PublishAllPorts: false, UTSMode: 'private', UsernsMode: '', ShmSize: 65536000,
+      Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: [], GroupAdd: cfg.groupAdd ?? [], IpcMode: 'shareable', Cgroup: '', Cgroups: 'default',
+      Links: null, OomScoreAdj: 0, PidMode: cfg.pidMode ?? 'private', PublishAllPorts: false, UTSMode: cfg.utsMode ?? 'private', UsernsMode: '', ShmSize: cfg.shmSize ?? 65536000,
       Runtime: 'oci', ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, CgroupParent: '', BlkioWeight: 0, CpuPeriod: cfg.cpus ? 100000 : 0,
       CpuQuota: cfg.cpus ? Math.round(cfg.cpus * 100000) : 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '',
-      Devices: [], DiskQuota: 0, KernelMemory: 0, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: 0, OomKillDisable: false,
+      // CgroupPermissions stays empty in podman 4.3's inspect
+      Devices: (cfg.devices ?? []).map((d) => ({ PathOnHost: d.source, PathInContainer: d.destination, CgroupPermissions: '' })), DiskQuota: 0, KernelMemory: 0, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: 0, OomKillDisable: false,
       PidsLimit: 0, CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0,
     },
     GraphDriver: { Name: 'overlay', Data: { UpperDir: engine.upperDir(cfg.id) } },

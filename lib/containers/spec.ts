@@ -307,7 +307,7 @@ export function generateSpec(i: SpecInputs): Spec {
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', c.privileged ? 'rw' : 'ro'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...(c.rootless ? [] : ['gid=5'])] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=64000k'] }, // containers.conf shm_size 65536k, in decimal units as podman reads it
     { destination: '/etc/hosts', type: 'bind', source: i.hostsPath, options: ['bind', 'rprivate'] },
     { destination: '/etc/hostname', type: 'bind', source: i.hostnamePath, options: ['bind', 'rprivate'] },
     { destination: '/etc/resolv.conf', type: 'bind', source: i.resolvPath, options: ['bind', 'rprivate'] },

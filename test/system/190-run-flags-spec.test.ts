@@ -44,7 +44,7 @@ t('--shm-size: the /dev/shm tmpfs size; bad sizes are 125', async () => {
   assert.is(r.code, 0, r.stderr);
   assert.match(shmLine(r.stdout), /\bsize=1024k\b/);
   const def = await f.tspod(['run', '--rm', f.image, 'cat', '/proc/mounts']);
-  assert.match(shmLine(def.stdout), /\bsize=65536k\b/);
+  assert.match(shmLine(def.stdout), /\bsize=64000k\b/, 'the default is podman\'s 65536000 bytes');
   const bad = await f.tspod(['run', '--rm', '--shm-size', 'abc', f.image, 'true']);
   assert.is(bad.code, 125);
   assert.is(bad.stderr, "Error: unable to translate --shm-size: invalid size: 'abc'\n");
@@ -83,6 +83,15 @@ t('--privileged: the host devices, --device ignored', async () => {
   assert.match(r.stderr, /\/dev\/n: No such file or directory/);
   const dev = await f.tspod(['run', '--rm', '--privileged', f.image, 'ls', '/dev']);
   if (existsSync('/dev/full')) assert.ok(dev.stdout.split('\n').includes('full'), dev.stdout);
+});
+
+t('inspect HostConfig: GroupAdd, ShmSize, Devices, PidMode, UTSMode as podman', async () => {
+  const c = await f.tspod(['create', '--group-add', 'extra', '--shm-size', '1m', '--device', '/dev/null:/dev/n:r', '--pid', 'host', '--uts', 'host', f.image, 'true']);
+  assert.is(c.code, 0, c.stderr);
+  const hc = JSON.parse((await f.tspod(['inspect', c.stdout.trim()])).stdout)[0].HostConfig;
+  assert.equal({ g: hc.GroupAdd, s: hc.ShmSize, d: hc.Devices, p: hc.PidMode, u: hc.UTSMode }, {
+    g: ['extra'], s: 1048576, d: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/n', CgroupPermissions: '' }], p: 'host', u: 'host' });
+  await f.tspod(['rm', c.stdout.trim()]);
 });
 
 t('--pid host: ps sees the host processes; --uts host: the host name', async () => {
