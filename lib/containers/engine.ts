@@ -255,7 +255,8 @@ export class ContainerEngine {
     const sf = await import('./specflags.ts');
     const groupAdd = (o.groupAdd ?? []).flatMap((g) => g.split(','));
     sf.checkGroupAdd(groupAdd);
-    const shmSize = o.shmSize !== undefined ? sf.parseShmSize(o.shmSize) : undefined;
+    // an empty --shm-size is no size, as podman
+    const shmSize = o.shmSize ? sf.parseShmSize(o.shmSize) : undefined;
     const devices = sf.expandDevices((o.device ?? []).flatMap((d) => d.split(',')));
     const pidMode = sf.parseNamespaceMode('pid', o.pid), ipcMode = sf.parseNamespaceMode('ipc', o.ipc), utsMode = sf.parseNamespaceMode('uts', o.uts);
     sf.checkNamespaceConflicts({ utsMode, ipcMode, hostname: o.hostname, shmSize, rootless: this.rootless });
