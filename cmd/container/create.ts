@@ -43,8 +43,8 @@ export async function createWithPull(engine: ContainerEngine, co: CreateOptions,
     // the pull's progress goes to stderr as it comes; its error becomes ours (one "Error:" line, as podman)
     let errText = '';
     const code = await new Promise<number>((res) => {
-      const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'] });
-      child.stdout?.on('data', (d) => io.stderr.write(d));
+      // its stdout is only the image ID, which podman run/create do not print
+      const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr!.on('data', (d: Buffer) => {
         const lines = (errText + String(d)).split('\n');
         errText = lines.pop()!;
@@ -61,13 +61,15 @@ export async function createWithPull(engine: ContainerEngine, co: CreateOptions,
       throw new TspodError('PULL', msg ?? `pulling image "${co.image}" failed`);
     }
   };
-  if (pull === 'always' || pull === 'newer') await doPull();
+  // an image pulled for --platform is used whatever its platform, with podman's warning
+  if (pull === 'always' || pull === 'newer') { await doPull(); co.platformPulled = { quiet }; }
   try {
     return await engine.create(co);
   } catch (err) {
     if (pull !== 'missing' || !(err instanceof TspodError) || err.code !== 'NO_SUCH_IMAGE') throw err;
   }
   await doPull();
+  co.platformPulled = { quiet };
   return engine.create(co);
 }
 

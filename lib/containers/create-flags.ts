@@ -100,6 +100,13 @@ export function platformMatches(want: { os: string; arch: string; variant?: stri
   return !want.variant || !img.variant || want.variant === img.variant;
 }
 
+/** libimage's warning for a pulled image of another platform (Go's %v of an OCI Platform): a log line with --quiet. */
+export function platformWarning(want: { os: string; arch: string; variant?: string }, img: { os?: string; architecture?: string; variant?: string; 'os.version'?: string }, quiet = false): string {
+  const v = (arch: string, os: string, osVersion: string, variant: string) => `{${arch} ${os} ${osVersion} [] ${variant}}`;
+  const msg = `image platform (${v(img.architecture ?? '', img.os ?? '', img['os.version'] ?? '', img.variant ?? '')}) does not match the expected platform (${v(want.arch, want.os, '', want.variant ?? '')})`;
+  return quiet ? `WARN[0000] ${msg}\n` : `WARNING: ${msg}\n`;
+}
+
 /** --env-host: the caller's environment as podman sees its own (it sets TMPDIR=/var/tmp when unset); tspod's launcher variables left out. */
 export function hostEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   const out = Object.entries(env).filter(([k, v]) => v !== undefined && !k.startsWith('_TSPOD_')).map(([k, v]) => `${k}=${v}`);

@@ -87,6 +87,8 @@ export interface CreateOptions {
   envHost?: boolean;
   expose?: string[];
   platform?: string;
+  /** the image was just pulled for --platform: another platform only warns */
+  platformPulled?: { quiet: boolean };
 }
 
 export const SIGNALS: Record<string, number> = {
@@ -232,8 +234,10 @@ export class ContainerEngine {
     const imgConfig = await images.imageConfig(image.id);
     const cf = await import('./create-flags.ts');
     // --platform: a local image of another platform is missing (the pull policy decides, as podman)
-    if (o.platform && !cf.platformMatches(cf.parsePlatform(o.platform, image.names[0] ?? o.image), imgConfig)) {
-      throw new TspodError('NO_SUCH_IMAGE', `${o.image}: image not known`);
+    const want = o.platform ? cf.parsePlatform(o.platform, image.names[0] ?? o.image) : undefined;
+    if (want && !cf.platformMatches(want, imgConfig)) {
+      if (!o.platformPulled) throw new TspodError('NO_SUCH_IMAGE', `${o.image}: image not known`);
+      process.stderr.write(cf.platformWarning(want, imgConfig, o.platformPulled.quiet));
     }
     if (o.replace && !o.name) throw new TspodError('USAGE', 'cannot replace container without --name being set');
     mark('image found');

@@ -158,4 +158,22 @@ t('--platform: the host\'s platform runs, another is a missing image (--pull nev
   assert.is(bad.stderr, `Error: checking platform of image ${f.image}: parsing host platform: "a/b/c/d": cannot parse platform specifier: invalid argument\n`);
 });
 
+t('--platform: an image pulled for another platform runs, with podman\'s warning (no image ID printed)', async () => {
+  const { fixtureEnv } = await import('../helpers/global-setup.ts');
+  const fx = await fixtureEnv();
+  const ref = `${fx.registry}/${uniqueName('plat180')}:1`;
+  const push = await f.tspod(['push', '-q', '--tls-verify=false', f.image, `docker://${ref}`]);
+  assert.is(push.code, 0, push.stderr);
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  const other = arch === 'amd64' ? 'arm64' : 'amd64';
+  const r = await f.tspod(['run', '--rm', '-q', '--tls-verify=false', '--platform', `linux/${other}`, ref, 'echo', 'hi']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'hi\n');
+  // with -q podman logs it (a warning log line) instead of printing it with the pull progress
+  assert.is(r.stderr, `WARN[0000] image platform ({${arch} linux  [] }) does not match the expected platform ({${other} linux  [] })\n`);
+  const never = await f.tspod(['run', '--rm', '--pull', 'never', '--platform', `linux/${other}`, ref, 'true']);
+  assert.is(never.code, 125);
+  assert.is(never.stderr, `Error: ${ref}: image not known\n`);
+});
+
 test.run();
