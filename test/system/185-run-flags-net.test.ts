@@ -49,8 +49,11 @@ test.before(async () => {
 });
 test.after(async () => {
   if (withPodman) {
+    // not `system reset`: rootful, that also removes every network of /etc/containers/networks
     await podman(['rm', '-af', '-t', '0']);
-    spawnSync('podman', ['--root', join(scratch, 'root'), '--runroot', join(scratch, 'run'), 'system', 'reset', '-f'], { stdio: 'ignore' });
+    await podman(['rmi', '-af']);
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(scratch));
+    for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
     rmSync(scratch, { recursive: true, force: true });
   }
   if (f) await f.cleanup();
