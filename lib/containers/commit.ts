@@ -1,6 +1,7 @@
 // commit and import: a new image in the store from a container's changes (its overlay upper dir) or from
 // a tarball, with Dockerfile-style --change instructions applied to the config.
 import type { Readable } from 'node:stream';
+import { existsSync, mkdirSync } from 'node:fs';
 import { TspodError } from '../errors.ts';
 import type { ContainerConfig as RunConfig, ImageConfig } from '../oci/types.ts';
 import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_LAYER, OCI_LAYER_GZIP, OCI_MANIFEST, layerCompression } from '../oci/media-types.ts';
@@ -105,7 +106,7 @@ export interface CommitOptions {
   base: ImageConfig;
   upperDir: string;
   rootless: boolean;
-  containerConfig: { env: string[]; cmd: string[]; entrypoint: string[]; workingDir: string; user: string; labels: Record<string, string>; stopSignal: string; createCommand: string[] };
+  containerConfig: { env: string[]; cmd: string[]; entrypoint: string[]; workingDir: string; user: string; labels: Record<string, string>; stopSignal: string; createCommand: string[]; exposedPorts?: string[]; ports?: { containerPort: number; protocol: string }[] };
   changes: string[];
   author?: string;
   message?: string;
@@ -119,6 +120,8 @@ export async function commitContainer(store: StoreLike, o: CommitOptions): Promi
   const format = imageFormat(o.format);
   // podman 4.3 refuses before committing anything: the OCI config has no place for a message
   if (o.message && format !== 'docker') throw new TspodError('USAGE', 'messages are only compatible with the docker image format (-f docker)');
+  // a container never started has no upper dir yet: its layer is empty
+  if (!existsSync(o.upperDir)) mkdirSync(o.upperDir, { recursive: true });
   const layer = await store.putLayerFromDirectory(o.upperDir, { rootless: o.rootless });
   const cc = o.containerConfig;
   const cfg: RunConfig = {
@@ -126,6 +129,12 @@ export async function commitContainer(store: StoreLike, o: CommitOptions): Promi
     Env: cc.env, Cmd: cc.cmd.length ? cc.cmd : o.base.config?.Cmd, Entrypoint: cc.entrypoint.length ? cc.entrypoint : o.base.config?.Entrypoint,
     WorkingDir: cc.workingDir, User: cc.user || undefined, Labels: Object.keys(cc.labels).length ? cc.labels : undefined,
   };
+  // the container's exposed and published ports stay exposed in the image, as podman commit
+  const ports = [...(cc.exposedPorts ?? []), ...(cc.ports ?? []).map((p) => `${p.containerPort}/${p.protocol}`)];
+  if (ports.length) {
+    const all = { ...(cfg.ExposedPorts ?? {}), ...Object.fromEntries(ports.map((p) => [p, {}])) };
+    cfg.ExposedPorts = Object.fromEntries(Object.keys(all).sort().map((k) => [k, {}]));
+  }
   for (const ch of o.changes) applyChange(cfg, ch);
   const now = new Date().toISOString();
   const { comment: _baseComment, ...base } = o.base as ImageConfig & { comment?: string };

@@ -122,6 +122,14 @@ t('--expose: in inspect Ports/PortBindings with no binding (sorted, as podman 4.
   const want = '{"53/udp":null,"80/tcp":null,"8000/tcp":null,"8001/tcp":null,"8002/tcp":null,"90/tcp":[{"HostIp":"","HostPort":"9090"}]}';
   assert.is(await inspect(name, '{{json .NetworkSettings.Ports}}'), want);
   assert.is(await inspect(name, '{{json .HostConfig.PortBindings}}'), want);
+  // commit keeps them exposed (published ones too), as podman; the container was never started
+  const img = `localhost/${uniqueName('exp180')}:1`;
+  const cm = await f.tspod(['commit', '-q', name, img]);
+  assert.is(cm.code, 0, cm.stderr);
+  assert.is((await f.tspod(['image', 'inspect', '--format', '{{json .Config.ExposedPorts}}', img])).stdout,
+    '{"53/udp":{},"80/tcp":{},"8000/tcp":{},"8001/tcp":{},"8002/tcp":{},"90/tcp":{}}\n');
+  await f.tspod(['rm', '-f', name]);
+  assert.is((await f.tspod(['rmi', img])).code, 0);
   const cases: [string, string][] = [
     ['0', 'port numbers must be between 1 and 65535 (inclusive), got 0'],
     ['abc', 'invalid range format for --expose: abc: strconv.ParseUint: parsing "abc": invalid syntax'],
