@@ -47,7 +47,20 @@ export function fdIo(): Io {
   return { stdout: fdWriter(1), stderr: fdWriter(2), get stdin() { return process.stdin; }, env: process.env };
 }
 
+let pipeWatch = false;
+
 export function processIo(): Io {
+  if (!pipeWatch) {
+    pipeWatch = true;
+    // A reader that went away (`tspod run ... | head`): end as podman does when SIGPIPE kills it,
+    // status 141, instead of node's unhandled 'error' and its stack trace. Other errors stay fatal.
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(141);
+      throw err;
+    };
+    process.stdout.on('error', onError);
+    process.stderr.on('error', onError);
+  }
   // stdin is a getter: creating process.stdin costs ~1 ms and most commands never read it
   return { stdout: process.stdout, stderr: process.stderr, get stdin() { return process.stdin; }, env: process.env };
 }

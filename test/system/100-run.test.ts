@@ -191,4 +191,14 @@ t('-i passes stdin; without -i the container gets none', async () => {
   assert.is(n.stdout, 'end\n');
 });
 
+t('a reader that goes away (run ... | head -1) ends tspod as SIGPIPE ends podman: 141, no stack trace', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const cli = fileURLToPath(new URL('../../dist/tspod.js', import.meta.url));
+  const line = [process.execPath, cli, '--root', f.root, '--runroot', f.runroot, 'run', '--rm', f.image, 'sh', '-c', "'seq 1 200000'"].join(' ');
+  const r = spawnSync('bash', ['-c', `${line} | head -1; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.stdout, '1\nstatus 141\n', r.stderr);
+  assert.not.match(r.stderr, /Error|EPIPE|at /);
+});
+
 test.run();
