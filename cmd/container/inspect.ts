@@ -102,7 +102,7 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       PortBindings: portMap(cfg),
       // the rest of podman's HostConfig, at the values tspod runs with
       CgroupManager: 'cgroupfs', CgroupMode: 'host', ContainerIDFile: cfg.cidFile ?? '', VolumeDriver: '', VolumesFrom: null,
-      Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: [], GroupAdd: cfg.groupAdd ?? [], IpcMode: 'shareable', Cgroup: '', Cgroups: 'default',
+      Dns: cfg.dnsServers ?? [], DnsOptions: cfg.dnsOptions ?? [], DnsSearch: cfg.dnsSearch ?? [], ExtraHosts: cfg.hostAdd ?? [], GroupAdd: cfg.groupAdd ?? [], IpcMode: 'shareable', Cgroup: '', Cgroups: 'default',
       Links: null, OomScoreAdj: 0, PidMode: cfg.pidMode ?? 'private', PublishAllPorts: false, UTSMode: cfg.utsMode ?? 'private', UsernsMode: '', ShmSize: cfg.shmSize ?? 65536000,
       Runtime: 'oci', ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, CgroupParent: '', BlkioWeight: 0, CpuPeriod: cfg.cpus ? 100000 : 0,
       CpuQuota: cfg.cpus ? Math.round(cfg.cpus * 100000) : 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '',

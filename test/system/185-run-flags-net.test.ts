@@ -98,6 +98,17 @@ t('--network host: --dns/--dns-search/--dns-option written as given, no line for
   assert.is(none.stdout, 'no-resolv\n', none.stderr);
 });
 
+const INSPECT = '{{json .HostConfig.Dns}} {{json .HostConfig.DnsOptions}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.ExtraHosts}}';
+const GIVEN = ['--add-host', 'a:1.1.1.1', '--add-host', 'v6:fe80::1', '--dns', '9.9.9.9', '--dns-search', 'x.com', '--dns-option', 'ndots:2'];
+
+t('inspect: HostConfig.Dns, DnsOptions, DnsSearch, ExtraHosts as given', async () => {
+  const name = uniqueName('insp');
+  assert.is((await f.tspod(['create', '--name', name, ...GIVEN, f.image, 'true'])).code, 0);
+  const r = await f.tspod(['inspect', name, '--format', INSPECT]);
+  assert.is(r.stdout, '["9.9.9.9"] ["ndots:2"] ["x.com"] ["a:1.1.1.1","v6:fe80::1"]\n', r.stderr);
+  await f.tspod(['rm', name]);
+});
+
 // [args, podman 4.3's message]; all at create, exit 125
 const BAD: [string[], string][] = [
   [['--add-host', 'a'], 'bad format for add-host: "a"'],
@@ -198,6 +209,13 @@ if (withPodman) test('the same command lines under podman 4.3 write the same fil
     assert.is(a.stdout, b.stdout, args.join(' '));
     assert.is(a.code, b.code, args.join(' '));
   }
+  const name = uniqueName('insp');
+  for (const tool of [f.tspod, podman]) {
+    assert.is((await tool(['create', '--name', name, ...GIVEN, f.image, 'true'])).code, 0);
+  }
+  const [ti, pi] = await Promise.all([f.tspod(['inspect', name, '--format', INSPECT]), podman(['inspect', name, '--format', INSPECT])]);
+  assert.is(ti.stdout, pi.stdout);
+  await Promise.all([f.tspod(['rm', name]), podman(['rm', name])]);
   const ours = await Promise.all(BAD.map(([args]) => f.tspod(['create', ...args, f.image, 'true'])));
   const theirs = await Promise.all(BAD.map(([args]) => podman(['create', ...args, f.image, 'true'])));
   BAD.forEach(([args], i) => {
