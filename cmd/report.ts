@@ -9,10 +9,9 @@ import { EXIT_TOOL, TspodError } from '../lib/errors.ts';
  * A stdout/stderr for commands that only write strings (the fast path, `version`): write(2) on the
  * descriptor, without node's stream classes, whose loading cost ~1.5 ms of every such command. A
  * non-blocking descriptor that is full hands the rest to the real stream; a closed pipe ends the
- * output quietly, as a reader like `head` expects.
+ * process with status 141, as SIGPIPE ends podman.
  */
 function fdWriter(fd: 1 | 2): Io['stdout'] {
-  let closed = false;
   let streamed = false; // once the stream has data queued, everything after goes through it too
   const stream = () => (fd === 1 ? process.stdout : process.stderr);
   const w = {
@@ -20,7 +19,6 @@ function fdWriter(fd: 1 | 2): Io['stdout'] {
     get isTTY() { return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd); },
     get columns() { return stream().columns; },
     write(chunk: string | Uint8Array): boolean {
-      if (closed) return false;
       if (streamed) return stream().write(chunk);
       let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       while (buf.length) {
@@ -30,9 +28,10 @@ function fdWriter(fd: 1 | 2): Io['stdout'] {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'EAGAIN') {
             streamed = true;
+            watchPipes();
             return stream().write(buf);
           }
-          if (code === 'EPIPE') { closed = true; return false; }
+          if (code === 'EPIPE') process.exit(141); // as processIo: podman dies of SIGPIPE
           throw err;
         }
       }
@@ -49,18 +48,21 @@ export function fdIo(): Io {
 
 let pipeWatch = false;
 
+/** A reader that went away (`tspod run ... | head`): end as podman does when SIGPIPE kills it,
+ *  status 141, instead of node's unhandled 'error' and its stack trace. Other errors stay fatal. */
+function watchPipes(): void {
+  if (pipeWatch) return;
+  pipeWatch = true;
+  const onError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  };
+  process.stdout.on('error', onError);
+  process.stderr.on('error', onError);
+}
+
 export function processIo(): Io {
-  if (!pipeWatch) {
-    pipeWatch = true;
-    // A reader that went away (`tspod run ... | head`): end as podman does when SIGPIPE kills it,
-    // status 141, instead of node's unhandled 'error' and its stack trace. Other errors stay fatal.
-    const onError = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(141);
-      throw err;
-    };
-    process.stdout.on('error', onError);
-    process.stderr.on('error', onError);
-  }
+  watchPipes();
   // stdin is a getter: creating process.stdin costs ~1 ms and most commands never read it
   return { stdout: process.stdout, stderr: process.stderr, get stdin() { return process.stdin; }, env: process.env };
 }
