@@ -84,20 +84,34 @@ export function parseExpose(flags: string[] = []): string[] {
 
 const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
-/** --platform OS[/ARCH[/VARIANT]]; the missing parts are the host's (containers/image's platform matching). */
+/**
+ * --platform OS[/ARCH[/VARIANT]]; an empty OS or ARCH is the host's. podman cuts at the first "/" and has
+ * containerd's parser check "OS/ARCH" (the host's ARCH when none): its messages quote that string.
+ */
 export function parsePlatform(spec: string, image: string): { os: string; arch: string; variant?: string } {
-  const p = spec.split('/');
-  if (p.length > 3 || p.some((x) => x === '')) {
-    throw new TspodError('INVALID_PLATFORM', `checking platform of image ${image}: parsing host platform: ${JSON.stringify(spec)}: cannot parse platform specifier: invalid argument`);
+  const host = GOARCH[process.arch] ?? process.arch;
+  const cut = spec.indexOf('/');
+  const os = (cut < 0 ? spec : spec.slice(0, cut)) || 'linux';
+  const archPart = cut < 0 ? '' : spec.slice(cut + 1);
+  const shown = `${os}/${archPart || host}`;
+  const fail = (why: string) => new TspodError('INVALID_PLATFORM', `checking platform of image ${image}: parsing host platform: ${why}: invalid argument`);
+  const parts = shown.split('/');
+  if (parts.length > 3) throw fail(`${JSON.stringify(shown)}: cannot parse platform specifier`);
+  const [a, v] = (archPart || host).split('/');
+  for (const c of parts) {
+    if (!/^[A-Za-z0-9_-]+$/.test(c)) {
+      throw fail(`${JSON.stringify(c)} is an invalid component of ${JSON.stringify(shown)}: platform specifier component must match "^[A-Za-z0-9_-]+$"`);
+    }
   }
-  const arch = ({ x86_64: 'amd64', aarch64: 'arm64' } as Record<string, string>)[p[1]] ?? p[1] ?? GOARCH[process.arch] ?? process.arch;
-  return { os: p[0], arch, variant: p[2] };
+  const arch = ({ x86_64: 'amd64', aarch64: 'arm64' } as Record<string, string>)[a] ?? a;
+  return { os, arch, variant: v || undefined };
 }
 
-/** Whether an image config is for the platform asked for (the variant only when both name one). */
+/** Whether an image config is for the platform asked for (arm64's v8 is its default variant, as containerd's). */
 export function platformMatches(want: { os: string; arch: string; variant?: string }, img: { os?: string; architecture?: string; variant?: string }): boolean {
   if ((img.os || 'linux') !== want.os || (img.architecture || '') !== want.arch) return false;
-  return !want.variant || !img.variant || want.variant === img.variant;
+  const norm = (v?: string) => (want.arch === 'arm64' && v === 'v8' ? '' : v ?? '');
+  return norm(want.variant) === norm(img.variant);
 }
 
 /** libimage's warning for a pulled image of another platform (Go's %v of an OCI Platform): a log line with --quiet. */
