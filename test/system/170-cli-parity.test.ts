@@ -63,7 +63,10 @@ test.before(async () => {
 test.after(async () => {
   if (withPodman) {
     await podman(['rm', '-af', '-t', '0']);
-    spawnSync('podman', ['--root', join(podmanBase, 'root'), '--runroot', join(podmanBase, 'run'), 'system', 'reset', '-f'], { stdio: 'ignore' });
+    await podman(['rmi', '-af']);
+    // not `podman system reset`: as root it also deletes every network in /etc/containers/networks,
+    // which other test files (and the machine's podman) are using at the same time
+    spawnSync('umount', ['-R', join(podmanBase, 'root', 'overlay')], { stdio: 'ignore' });
   }
   if (f) await f.cleanup();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
