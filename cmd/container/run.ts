@@ -57,10 +57,11 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
 /**
  * podman run's exit status when the container could not be started (define.ExitCode): 127 when
  * something was not found, else 126, "cannot invoke", whatever failed (runtime, network, mount).
- * A missing runtime or conmon stays 125: podman finds out before it starts anything.
+ * A missing runtime, conmon or mount_program stays 125: podman finds out before it starts anything.
  */
+const FOUND_BEFORE_START = new Set(['NO_RUNTIME', 'NO_CONMON', 'NO_MOUNT_PROGRAM']);
 function runExitCode(err: unknown): unknown {
-  if (!(err instanceof TspodError) || err.exitCode !== 125 || err.code === 'NO_RUNTIME' || err.code === 'NO_CONMON') return err;
+  if (!(err instanceof TspodError) || err.exitCode !== 125 || FOUND_BEFORE_START.has(err.code)) return err;
   const notFound = /file not found|no such file or directory/i.test(err.message);
   return new TspodError(err.code, err.message, { exitCode: notFound ? 127 : 126, hint: err.hint, cause: err });
 }

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, wat
 import { join, resolve as resolvePath } from 'node:path';
 import { TspodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, errorMessage } from '../errors.ts';
 import { storagePaths } from '../config/paths.ts';
+import { loadStorageConf } from '../config/storage.ts';
 import { isRootless } from '../rootless/index.ts';
 import type { OciRuntime } from '../runtime/runtime.ts';
 import { cgroupV2, findBinary, selectRuntime } from '../runtime/runtime.ts';
@@ -445,7 +446,8 @@ export class ContainerEngine {
 
   async mountRootfs(c: ContainerConfig): Promise<string> {
     const r = this.rootfsDir(c.id);
-    await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless });
+    const { mountProgram } = loadStorageConf(); // a podman user's storage.conf may ask for fuse-overlayfs
+    await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram });
     return r.merged;
   }
 

@@ -1,5 +1,6 @@
 // The container rootfs: kernel overlayfs over the image's layer directories (top first) plus a
-// per-container upper and work dir; fuse-overlayfs where the kernel refuses. Lower dirs are named by
+// per-container upper and work dir; fuse-overlayfs where the kernel refuses, or always when
+// storage.conf names it as mount_program. Lower dirs are named by
 // short symlinks (the containers/storage "l/" idea) and the mount is made from inside that link dir,
 // so long layer chains fit in the one page of mount options.
 // Mounts are made with mount(2) in this process: Node was exec'd inside the right mount namespace by
@@ -20,6 +21,8 @@ export interface OverlayLayout {
   /** Directory for the short lower-dir links. */
   linkDir: string;
   rootless: boolean;
+  /** storage.conf's mount_program (fuse-overlayfs): used instead of kernel overlay, as containers/storage does. */
+  mountProgram?: string;
 }
 
 /** A stable short name for a layer dir, as a symlink in linkDir. */
@@ -53,6 +56,10 @@ export async function mountOverlay(o: OverlayLayout): Promise<void> {
   for (const d of [o.upper, o.work, o.merged]) mkdirSync(d, { recursive: true });
   if (isMounted(o.merged)) return;
   if (o.lowerDirs.length === 0) throw new TspodError('OVERLAY', 'mounting rootfs: the image has no layers');
+  if (o.mountProgram) {
+    if (!existsSync(o.mountProgram)) throw new TspodError('NO_MOUNT_PROGRAM', `overlay: can't stat program "${o.mountProgram}": no such file or directory`);
+    return mountFuse(o.mountProgram, o);
+  }
   const lower = o.lowerDirs.map((d) => shortLink(o.linkDir, d)).join(':');
   const cwd = process.cwd();
   let kernelError: unknown;
@@ -67,10 +74,15 @@ export async function mountOverlay(o: OverlayLayout): Promise<void> {
   }
   const fuse = ['/usr/bin/fuse-overlayfs', '/usr/local/bin/fuse-overlayfs'].find((p) => existsSync(p));
   if (!fuse || !existsSync('/dev/fuse')) throw new TspodError('OVERLAY', `mounting rootfs with overlay: ${errorMessage(kernelError)}`);
+  await mountFuse(fuse, o, `kernel overlay: ${errorMessage(kernelError)}; `);
+}
+
+/** Mount with fuse-overlayfs (or another mount_program taking its options). */
+function mountFuse(program: string, o: OverlayLayout, before = ''): Promise<void> {
   const absLower = o.lowerDirs.map((d) => join(o.linkDir, shortLink(o.linkDir, d))).join(':');
-  await new Promise<void>((resolve, reject) => {
-    execFile(fuse, ['-o', options(absLower, o, true), o.merged], (err, _out, stderr) => {
-      if (err) reject(new TspodError('OVERLAY', `mounting rootfs: kernel overlay: ${errorMessage(kernelError)}; fuse-overlayfs: ${String(stderr).trim() || err.message}`));
+  return new Promise<void>((resolve, reject) => {
+    execFile(program, ['-o', options(absLower, o, true), o.merged], (err, _out, stderr) => {
+      if (err) reject(new TspodError('OVERLAY', `mounting rootfs: ${before}${program.split('/').pop()}: ${String(stderr).trim() || err.message}`));
       else resolve();
     });
   });
