@@ -446,8 +446,9 @@ export class ContainerEngine {
 
   async mountRootfs(c: ContainerConfig): Promise<string> {
     const r = this.rootfsDir(c.id);
-    const { mountProgram } = loadStorageConf(); // a podman user's storage.conf may ask for fuse-overlayfs
-    await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram });
+    // a podman user's storage.conf may ask for fuse-overlayfs and mount options
+    const { mountProgram, mountOpt } = loadStorageConf();
+    await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt });
     return r.merged;
   }
 

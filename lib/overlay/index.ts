@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readlinkSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { TspodError, errorMessage } from '../errors.ts';
-import { MNT_DETACH, mount, umount } from '../native/libc.ts';
+import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, mount, umount } from '../native/libc.ts';
 
 export interface OverlayLayout {
   /** Layer directories, top (newest) first. */
@@ -23,6 +23,8 @@ export interface OverlayLayout {
   rootless: boolean;
   /** storage.conf's mount_program (fuse-overlayfs): used instead of kernel overlay, as containers/storage does. */
   mountProgram?: string;
+  /** storage.conf's mountopt (e.g. "nodev,metacopy=on"), added to the mount's options. */
+  mountOpt?: string;
 }
 
 /** A stable short name for a layer dir, as a symlink in linkDir. */
@@ -45,10 +47,19 @@ export function isMounted(path: string): boolean {
   return mountinfo.split('\n').some((l) => l.split(' ')[4] === esc);
 }
 
-function options(lower: string, o: OverlayLayout, fuse: boolean): string {
-  let s = `lowerdir=${lower},upperdir=${o.upper},workdir=${o.work}`;
-  if (o.rootless && !fuse) s += ',userxattr';
-  return s;
+// mountopt words that are mount(2) flags, not overlay options (containers/storage parses them so too)
+const FLAG_WORDS: Record<string, number> = { ro: MS_RDONLY, nosuid: MS_NOSUID, nodev: MS_NODEV, noexec: MS_NOEXEC, noatime: 1024, nodiratime: 2048 };
+
+/** Kernel overlay: its data string and the flags from mountopt; fuse-overlayfs takes all as -o. */
+function options(lower: string, o: OverlayLayout, fuse: boolean): { data: string; flags: number } {
+  const words = [`lowerdir=${lower}`, `upperdir=${o.upper}`, `workdir=${o.work}`];
+  if (o.rootless && !fuse) words.push('userxattr');
+  let flags = 0;
+  for (const w of (o.mountOpt ?? '').split(',').filter(Boolean)) {
+    if (!fuse && Object.hasOwn(FLAG_WORDS, w)) flags |= FLAG_WORDS[w];
+    else words.push(w);
+  }
+  return { data: words.join(','), flags };
 }
 
 /** Mount the rootfs at o.merged (idempotent). */
@@ -65,7 +76,8 @@ export async function mountOverlay(o: OverlayLayout): Promise<void> {
   let kernelError: unknown;
   try {
     process.chdir(o.linkDir); // relative lowerdir entries resolve against the caller's cwd
-    mount('overlay', o.merged, 'overlay', 0, options(lower, o, false));
+    const { data, flags } = options(lower, o, false);
+    mount('overlay', o.merged, 'overlay', flags, data);
     return;
   } catch (err) {
     kernelError = err;
@@ -81,7 +93,7 @@ export async function mountOverlay(o: OverlayLayout): Promise<void> {
 function mountFuse(program: string, o: OverlayLayout, before = ''): Promise<void> {
   const absLower = o.lowerDirs.map((d) => join(o.linkDir, shortLink(o.linkDir, d))).join(':');
   return new Promise<void>((resolve, reject) => {
-    execFile(program, ['-o', options(absLower, o, true), o.merged], (err, _out, stderr) => {
+    execFile(program, ['-o', options(absLower, o, true).data, o.merged], (err, _out, stderr) => {
       if (err) reject(new TspodError('OVERLAY', `mounting rootfs: ${before}${program.split('/').pop()}: ${String(stderr).trim() || err.message}`));
       else resolve();
     });

@@ -1,7 +1,7 @@
 // @rootless
 // A podman user's storage.conf that names fuse-overlayfs as mount_program: the container's rootfs is
-// a fuse-overlayfs mount (not kernel overlay), and a mount_program that does not exist is a clear
-// error that leaves the container not running.
+// a fuse-overlayfs mount (not kernel overlay); its mountopt options are on the mount; and a
+// mount_program that does not exist is a clear error that leaves the container not running.
 import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
@@ -17,9 +17,11 @@ function fuseProblem(): string | undefined {
   return undefined;
 }
 
-const skip = missingFeature() ?? fuseProblem();
+const skip = missingFeature();
+const noFuse = skip ?? fuseProblem();
 const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
+const tFuse = noFuse ? test.skip : test; // the fuse-overlayfs cases
+if (noFuse) console.log(`# fuse-overlayfs cases skipped: ${noFuse}`);
 let f: ContainerFixture;
 let dir: string;
 
@@ -39,7 +41,7 @@ function conf(program: string): NodeJS.ProcessEnv {
   return { CONTAINERS_STORAGE_CONF: file };
 }
 
-t('mount_program = fuse-overlayfs: the rootfs is a fuse-overlayfs mount', async () => {
+tFuse('mount_program = fuse-overlayfs: the rootfs is a fuse-overlayfs mount', async () => {
   const env = conf('/usr/bin/fuse-overlayfs');
   const r = await f.tspod(['run', '--rm', f.image, 'sh', '-c', "awk '$2 == \"/\" { print $3 }' /proc/mounts"], { env });
   assert.is(r.code, 0, r.stderr);
@@ -47,6 +49,18 @@ t('mount_program = fuse-overlayfs: the rootfs is a fuse-overlayfs mount', async 
   // without it, kernel overlay as before
   const k = await f.tspod(['run', '--rm', f.image, 'sh', '-c', "awk '$2 == \"/\" { print $3 }' /proc/mounts"]);
   assert.is(k.stdout.trim(), 'overlay', k.stderr);
+});
+
+t('mountopt: its options are on the rootfs mount (nodev here)', async () => {
+  const file = join(dir, 'storage-mountopt.conf');
+  writeFileSync(file, '[storage]\ndriver = "overlay"\n\n[storage.options.overlay]\nmountopt = "nodev"\n');
+  const show = "awk '$2 == \"/\" { print $3, $4 }' /proc/mounts";
+  const r = await f.tspod(['run', '--rm', f.image, 'sh', '-c', show], { env: { CONTAINERS_STORAGE_CONF: file } });
+  assert.is(r.code, 0, r.stderr);
+  // a mount flag, given to mount(2) as such: still kernel overlay (overlayfs refuses "nodev" as an option)
+  assert.match(r.stdout, /^overlay (.*,)?nodev(,|\s|$)/);
+  const plain = await f.tspod(['run', '--rm', f.image, 'sh', '-c', show]);
+  assert.not.match(plain.stdout, /(^|,| )nodev(,|\s|$)/, 'nodev without mountopt: the test would prove nothing');
 });
 
 t('a mount_program that does not exist: one-line error, the container not running', async () => {
