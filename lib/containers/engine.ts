@@ -19,6 +19,7 @@ import { initialState } from './types.ts';
 import { newContainerId, randomName } from './names.ts';
 import { expandEnvFlags, generateSpec, mergeEnv, parseEntrypoint, parseSecurityOpts, parseUlimit, processArgs, readEnvFile } from './spec.ts';
 import type { ImageInfo, ImageProvider } from './images.ts';
+import type { NetworkFlags } from '../netns/files.ts';
 import { openImageProvider } from './images.ts';
 import { startConmon, startError, classifyStartError } from './conmon.ts';
 import { mark } from './timing.ts';
@@ -32,7 +33,8 @@ export interface EngineOptions {
   logLevel?: string;
 }
 
-export interface CreateOptions {
+/** The run/create flags; the network-file ones (--add-host, --dns*, --ip, ...) as lib/netns checks them. */
+export interface CreateOptions extends Omit<NetworkFlags, 'network' | 'rootless'> {
   image: string;
   args: string[];
   name?: string;
@@ -69,13 +71,6 @@ export interface CreateOptions {
   memory?: string;
   cpus?: number;
   network?: string;
-  addHost?: string[];
-  dns?: string[];
-  dnsSearch?: string[];
-  dnsOption?: string[];
-  ip?: string;
-  networkAlias?: string[];
-  noHosts?: boolean;
   publish?: string[];
   logDriver?: string;
   createCommand?: string[];
