@@ -104,3 +104,46 @@ export async function containerFixture(): Promise<ContainerFixture> {
     },
   };
 }
+
+/**
+ * podman 4.3 as a peer on a private store holding the fixture image, for tests that compare command
+ * lines side by side (rootful only: this host cannot raise hard limits, so tests pass low --ulimit).
+ */
+export interface PodmanPeer {
+  run(args: string[]): Promise<RunResult>;
+  cleanup(): Promise<void>;
+}
+
+export async function podmanPeer(f: ContainerFixture): Promise<PodmanPeer> {
+  const base = mkdtempSync(join(tmpdir(), 'tspod-podman-'));
+  const g = ['--root', join(base, 'root'), '--runroot', join(base, 'run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  const run = (args: string[]) => new Promise<RunResult>((resolve) => {
+    const child = spawn('podman', [...g, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      // podman's own noise on this host, not part of what it answers
+      resolve({ code: code ?? -1, stdout, stderr: stderr.split('\n').filter((l) => !/syslog|CNI config/.test(l)).join('\n') });
+    });
+  });
+  const archive = join(base, 'image.tar');
+  const saved = await f.tspod(['save', '-o', archive, f.image]);
+  if (saved.code !== 0) throw new Error(`saving the fixture image for podman: ${saved.stderr}`);
+  const loaded = await run(['load', '-q', '-i', archive]);
+  if (loaded.code !== 0) throw new Error(`podman load: ${loaded.stderr}`);
+  return {
+    run,
+    async cleanup() {
+      // not `podman system reset`: as root it also deletes every network in /etc/containers/networks,
+      // which other test files (and the machine's podman) are using at the same time
+      await run(['rm', '-af', '-t', '0']);
+      await run(['rmi', '-af']);
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(base));
+      for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}

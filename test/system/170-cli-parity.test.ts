@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerFixture, missingFeature, repoRoot, uniqueName, type ContainerFixture, type RunResult } from '../helpers/containers.ts';
+import { containerFixture, missingFeature, podmanPeer, repoRoot, uniqueName, type ContainerFixture, type PodmanPeer, type RunResult } from '../helpers/containers.ts';
 
 const skip = missingFeature();
 let f: ContainerFixture;
@@ -20,18 +20,14 @@ if (skip) console.log(`# skipped: ${skip}`);
 
 // podman as a peer: rootful only (the rootless run is uid 0 in tspod's namespace, not podman's)
 const withPodman = !skip && !process.env.TSPOD_TEST_ROOTLESS && process.getuid?.() === 0 && spawnSync('podman', ['--version']).status === 0;
-let podmanBase: string;
+let peer: PodmanPeer | undefined;
+const podman = (args: string[]) => peer!.run(args);
 // this machine cannot raise hard limits: podman's defaults (nofile/nproc) would fail in runc
 const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 
 /** bin/tspod without the fixture's --root/--runroot, so a test can place global options itself. */
 function tspodRaw(args: string[]): Promise<RunResult> {
   return run(process.execPath, [join(repoRoot, 'dist/tspod.js'), ...args]);
-}
-
-function podman(args: string[]): Promise<RunResult> {
-  const g = ['--root', join(podmanBase, 'root'), '--runroot', join(podmanBase, 'run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
-  return run('podman', [...g, ...args]).then((r) => ({ ...r, stderr: r.stderr.split('\n').filter((l) => !l.includes('CNI config')).join('\n') }));
 }
 
 function run(cmd: string, args: string[]): Promise<RunResult> {
@@ -52,22 +48,10 @@ test.before(async () => {
   if (skip) return;
   f = await containerFixture();
   scratch = mkdtempSync(join(tmpdir(), 'tspod-170-'));
-  if (withPodman) {
-    podmanBase = join(scratch, 'podman');
-    const archive = join(scratch, 'image.tar');
-    assert.is((await f.tspod(['save', '-o', archive, f.image])).code, 0);
-    const l = await podman(['load', '-q', '-i', archive]);
-    assert.is(l.code, 0, l.stderr);
-  }
+  if (withPodman) peer = await podmanPeer(f);
 });
 test.after(async () => {
-  if (withPodman) {
-    await podman(['rm', '-af', '-t', '0']);
-    await podman(['rmi', '-af']);
-    // not `podman system reset`: as root it also deletes every network in /etc/containers/networks,
-    // which other test files (and the machine's podman) are using at the same time
-    spawnSync('umount', ['-R', join(podmanBase, 'root', 'overlay')], { stdio: 'ignore' });
-  }
+  if (peer) await peer.cleanup();
   if (f) await f.cleanup();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });

@@ -7,11 +7,10 @@ import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerFixture, missingFeature, uniqueName, type ContainerFixture, type RunResult } from '../helpers/containers.ts';
+import { containerFixture, missingFeature, podmanPeer, uniqueName, type ContainerFixture, type PodmanPeer } from '../helpers/containers.ts';
 import { tunProblem } from '../../lib/netns/index.ts';
 
 const rootless = process.env.TSPOD_TEST_ROOTLESS === '1';
@@ -23,39 +22,16 @@ let f: ContainerFixture;
 // podman as a peer: rootful only; this host cannot raise hard limits, so podman's default ulimits are set low
 const withPodman = !skip && !rootless && process.getuid?.() === 0 && spawnSync('podman', ['--version']).status === 0;
 const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
-let scratch = '';
-
-function podman(args: string[]): Promise<RunResult> {
-  const g = ['--root', join(scratch, 'root'), '--runroot', join(scratch, 'run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
-  return new Promise((resolve) => {
-    const child = spawn('podman', [...g, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr: stderr.split('\n').filter((l) => !/syslog|CNI config/.test(l)).join('\n') }));
-  });
-}
+let peer: PodmanPeer | undefined;
+const podman = (args: string[]) => peer!.run(args);
 
 test.before(async () => {
   if (skip) return;
   f = await containerFixture();
-  if (withPodman) {
-    scratch = mkdtempSync(join(tmpdir(), 'tspod-185-'));
-    const archive = join(scratch, 'image.tar');
-    assert.is((await f.tspod(['save', '-o', archive, f.image])).code, 0);
-    const l = await podman(['load', '-q', '-i', archive]);
-    assert.is(l.code, 0, l.stderr);
-  }
+  if (withPodman) peer = await podmanPeer(f);
 });
 test.after(async () => {
-  if (withPodman) {
-    // not `system reset`: rootful, that also removes every network of /etc/containers/networks
-    await podman(['rm', '-af', '-t', '0']);
-    await podman(['rmi', '-af']);
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(scratch));
-    for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  if (peer) await peer.cleanup();
   if (f) await f.cleanup();
 });
 
