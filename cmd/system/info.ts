@@ -2,13 +2,13 @@
 // or a Go template. JSON keys are podman's (host.ociRuntime, store.graphRoot...); templates see Go's
 // field names ({{.Host.OCIRuntime.Name}}, {{.Store.GraphRoot}}), as podman's templates do.
 import type { CommandModule, GlobalOptions } from '../types.ts';
-import { API_VERSION, VERSION } from './version.ts';
+import { clientVersion } from './version.ts';
+import { goArch } from '../../lib/oci/platform.ts';
 
 interface InfoOptions { format?: string; debug?: boolean }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const goArch = (a: string) => ({ x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[a] ?? a;
 
 /** `<binary> --version` output (trimmed), '' when it cannot run. */
 async function versionOf(path: string | undefined): Promise<string> {
@@ -157,16 +157,7 @@ export async function collectInfo(g: GlobalOptions): Promise<Record<string, Json
     },
     registries,
     registriesConf: registriesConfFiles().main,
-    version: {
-      APIVersion: API_VERSION,
-      Version: VERSION,
-      GoVersion: process.version,
-      GitCommit: '',
-      BuiltTime: '',
-      Built: 0,
-      OsArch: `linux/${goArch(process.arch)}`,
-      Os: 'linux',
-    },
+    version: clientVersion(),
   } as Record<string, Json>;
 }
 
