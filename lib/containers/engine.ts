@@ -5,15 +5,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, watch, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { TspodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, errorMessage } from '../errors.ts';
-import { storagePaths } from '../config/paths.ts';
 import { loadStorageConf } from '../config/storage.ts';
 import { isRootless } from '../rootless/index.ts';
 import type { OciRuntime } from '../runtime/runtime.ts';
 import { cgroupV2, findBinary, selectRuntime } from '../runtime/runtime.ts';
 import { mountOverlay, unmountOverlay } from '../overlay/index.ts';
 import { tryLock } from '../lock/index.ts';
-import { ContainerStore, writeJsonAtomic } from './store.ts';
-import { inspectContainer, isAlive, listContainers, reap } from './state.ts';
+import { writeJsonAtomic, type ContainerStore } from './store.ts';
+import { inspectContainer, isAlive, listContainers, openContainerStore, reap } from './state.ts';
 import type { Container, ContainerConfig, ContainerState, MountSpec, PortMapping } from './types.ts';
 import { initialState } from './types.ts';
 import { newContainerId, randomName } from './names.ts';
@@ -183,11 +182,10 @@ export class ContainerEngine {
   private runtimeP?: Promise<OciRuntime>;
 
   constructor(readonly opts: EngineOptions = {}, images?: ImageProvider) {
-    const p = storagePaths(opts);
-    this.graphRoot = resolvePath(p.graphRoot);
-    this.runRoot = resolvePath(p.runRoot);
+    this.store = openContainerStore(opts);
+    this.graphRoot = this.store.graphRoot;
+    this.runRoot = this.store.runRoot;
     this.rootless = isRootless();
-    this.store = new ContainerStore(this.graphRoot, this.runRoot);
     if (images) this.imagesP = Promise.resolve(images);
   }
 
