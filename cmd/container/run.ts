@@ -40,8 +40,10 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
     await engine.waitExit(id, 24 * 3600 * 1000);
     const c = await engine.inspect(id);
     mark('exit code read');
-    // conmon's exit command left the cleanup to us (we hold attach.lock); --rm removes right after
-    if (!o.autoRemove) {
+    // conmon's exit command left the cleanup to us (we hold attach.lock); --rm removes right after,
+    // still holding it so that the exit command does not start a second process for the same work
+    if (o.autoRemove) await engine.remove(id, { force: true }).catch(() => {});
+    else {
       // a restart by policy starts a new run: its exit command must find attach.lock free
       attached.release();
       await engine.cleanup(id).catch(() => {});
@@ -101,9 +103,7 @@ export function runCommand(): CommandModule<GlobalOptions> {
         if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
         throw runExitCode(err);
       }
-      if (code === 'detached') return 0;
-      if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
-      return code;
+      return code === 'detached' ? 0 : code;
     },
   };
 }

@@ -32,9 +32,7 @@ export function startCommand(): CommandModule<StartOptions> {
           return 0;
         }
         const code = await startAttached(engine, c.config.id, io, { interactive: !!o.interactive && c.config.interactive, tty: c.config.tty, sigProxy: o.sigProxy !== false, detachKeys: o.detachKeys, autoRemove: c.config.autoRemove });
-        if (code === 'detached') return 0;
-        if (c.config.autoRemove) await engine.remove(c.config.id, { force: true }).catch(() => {});
-        return code;
+        return code === 'detached' ? 0 : code;
       }
       const targets = await selectTargets(engine, o, o.all ? (s) => s !== 'running' : undefined);
       // as podman: every name is looked up before anything starts, and a running container is left

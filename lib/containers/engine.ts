@@ -693,14 +693,17 @@ export class ContainerEngine {
    *  The three are independent, so they run at once. */
   private async teardown(c: Container): Promise<void> {
     const jobs: Promise<unknown>[] = [];
+    // the runtime's delete is a process: spawned first, it runs while the unmounts below block this one
+    if (c.state.runtimeCreated || this.runtimeKnows(c.config.id)) {
+      const runtime = await this.runtime(c.config.runtime || undefined).catch(() => undefined);
+      if (runtime) jobs.push(runtime.delete(c.config.id, true).catch(() => {}));
+      c.state.runtimeCreated = false;
+    }
     if (c.state.network) {
       const net = c.state.network;
-      jobs.push(import('../netns/index.ts').then((m) => m.teardownNetwork(net as never)).catch(() => {}));
+      const { teardownNetwork } = await import('../netns/index.ts');
+      jobs.push(teardownNetwork(net as never).catch(() => {}));
       c.state.network = undefined;
-    }
-    if (c.state.runtimeCreated || this.runtimeKnows(c.config.id)) {
-      jobs.push(this.runtime(c.config.runtime || undefined).then((r) => r.delete(c.config.id, true)).catch(() => {}));
-      c.state.runtimeCreated = false;
     }
     if (c.state.mounted || existsSync(this.rootfsDir(c.config.id).merged)) {
       try { unmountOverlay(this.rootfsDir(c.config.id).merged); } catch { /* busy: retried at removal */ }
