@@ -3,24 +3,9 @@
 // conmon's framing: each packet it sends starts with one byte naming the stream (2 stdout, 3 stderr);
 // what we send is raw stdin. shutdown(SHUT_WR) tells conmon stdin ended.
 import { closeSync, constants, openSync, read, readdirSync, write, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { TspodError } from '../errors.ts';
-
-type Fn = (...a: any[]) => any;
-let sock: { socket: Fn; connect: Fn; shutdown: Fn; errno: () => number } | undefined;
-function lib() {
-  if (sock) return sock;
-  const koffi = createRequire(import.meta.url)('koffi');
-  const c = koffi.load('libc.so.6');
-  sock = {
-    socket: c.func('int socket(int, int, int)'),
-    connect: c.func('int connect(int, const void *, uint32_t)'),
-    shutdown: c.func('int shutdown(int, int)'),
-    errno: () => koffi.errno(),
-  };
-  return sock;
-}
+import { socketCalls as lib } from '../native/libc.ts';
 
 const AF_UNIX = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0o2000000, SHUT_WR = 1;
 

@@ -441,7 +441,7 @@ export class ContainerEngine {
     const r = this.rootfsDir(c.id);
     // a podman user's storage.conf may ask for fuse-overlayfs and mount options
     const { mountProgram, mountOpt } = loadStorageConf();
-    await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt });
+    await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt, volatile: c.autoRemove });
     return r.merged;
   }
 

@@ -6,6 +6,7 @@ import { TspodError } from '../errors.ts';
 type Fn = (...args: any[]) => any;
 interface Libc {
   mount: Fn; umount2: Fn; flock: Fn; flockAsync: Fn; lsetxattr: Fn; lgetxattr: Fn; mknod: Fn; errno: () => number; strerror: Fn;
+  socket: Fn; connect: Fn; shutdown: Fn;
 }
 
 let libc: Libc | undefined;
@@ -40,8 +41,16 @@ function load(): Libc {
     mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
     errno: () => koffi.errno(),
     strerror: lib.func('const char *strerror(int errnum)'),
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
+    shutdown: lib.func('int shutdown(int fd, int how)'),
   };
   return libc;
+}
+
+/** socket(2), connect(2) and shutdown(2), for conmon's SOCK_SEQPACKET attach socket (node:net cannot open one). */
+export function socketCalls(): Pick<Libc, 'socket' | 'connect' | 'shutdown' | 'errno'> {
+  return load();
 }
 
 function fail(what: string): never {

@@ -7,7 +7,7 @@
 // the launcher, and never switches namespaces itself.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readlinkSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { TspodError, errorMessage } from '../errors.ts';
 import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, mount, umount } from '../native/libc.ts';
@@ -25,6 +25,11 @@ export interface OverlayLayout {
   mountProgram?: string;
   /** storage.conf's mountopt (e.g. "nodev,metacopy=on"), added to the mount's options. */
   mountOpt?: string;
+  /**
+   * Kernel overlay's `volatile`: no syncs of the upper dir, so no flush at unmount (podman mounts
+   * `run --rm` containers so; their upper dir is thrown away anyway). Dropped where the kernel lacks it.
+   */
+  volatile?: boolean;
 }
 
 /** A stable short name for a layer dir, as a symlink in linkDir. */
@@ -74,10 +79,17 @@ export async function mountOverlay(o: OverlayLayout): Promise<void> {
   const lower = o.lowerDirs.map((d) => shortLink(o.linkDir, d)).join(':');
   const cwd = process.cwd();
   let kernelError: unknown;
+  // a volatile mount leaves this dir behind, and overlay refuses to mount over it again
+  if (o.volatile) rmSync(join(o.work, 'incompat'), { recursive: true, force: true });
   try {
     process.chdir(o.linkDir); // relative lowerdir entries resolve against the caller's cwd
     const { data, flags } = options(lower, o, false);
-    mount('overlay', o.merged, 'overlay', flags, data);
+    try {
+      mount('overlay', o.merged, 'overlay', flags, o.volatile ? `${data},volatile` : data);
+    } catch (err) {
+      if (!o.volatile) throw err;
+      mount('overlay', o.merged, 'overlay', flags, data); // a kernel before 5.10
+    }
     return;
   } catch (err) {
     kernelError = err;
