@@ -87,7 +87,8 @@ async function buildJs() {
     const env = { ...process.env, XDG_CACHE_HOME: tmp, TSPOD_NO_FAST_PATH: '1' };
     spawnSync(process.execPath, [train, '--root', join(tmp, 'root'), '--runroot', join(tmp, 'run'), 'images'], { env, stdio: 'ignore', timeout: 60_000 });
     // none written when dist/ already holds an accepted cache for this very bundle
-    if (existsSync(join(tmp, 'tspod', `${name}.cache`))) renameSync(join(tmp, 'tspod', `${name}.cache`), join(dist, `${name}.cache`));
+    // (`images` is a hot verb: the loader names the cache it saves after the verb)
+    if (existsSync(join(tmp, 'tspod', `${name}.images.cache`))) renameSync(join(tmp, 'tspod', `${name}.images.cache`), join(dist, `${name}.cache`));
     else if (!existsSync(join(dist, `${name}.cache`))) throw new Error('the training run wrote none');
   } catch (err) {
     console.warn(`build: no code cache for the CLI bundle (${err.message}); tspod makes one on first use`);

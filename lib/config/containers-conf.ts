@@ -5,7 +5,7 @@
 // Field names stay as in the file (snake_case) so they match the man page.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
+import { parseConfigToml as parseToml } from './toml.ts';
 import { TspodError } from '../errors.ts';
 import { isRootless } from '../rootless/index.ts';
 import { configHome } from './paths.ts';

@@ -8,7 +8,7 @@
 // short-name-mode and credential-helpers when set, [aliases] key by key.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
+import { parseConfigToml as parseToml } from './toml.ts';
 import { TspodError } from '../errors.ts';
 import type { SystemContext } from '../transports/types.ts';
 import { homeDir } from './paths.ts';

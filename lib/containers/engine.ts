@@ -513,6 +513,9 @@ export class ContainerEngine {
     // independent, so they overlap: the network first, as its helpers (unshare, slirp4netns, pasta,
     // netavark) are processes that run while this one does the synchronous work of the mount
     const netP = (kept ? Promise.resolve(kept) : this.setupNetwork(cfg)).finally(() => mark('network set up'));
+    // one turn of the event loop lets the network reach its first helper process before the mount
+    // (synchronous mount(2) and file work) holds this thread
+    await new Promise<void>((r) => setImmediate(r));
     const rootfsP = this.mountRootfs(cfg).finally(() => mark('rootfs mounted'));
     const [rootfsR, netR] = await Promise.allSettled([rootfsP, netP]);
     if (rootfsR.status === 'fulfilled') c.state.mounted = true;
@@ -894,11 +897,10 @@ export class ContainerEngine {
       unmountOverlay(merged);
       this.store.remove(c.config);
       // anonymous volumes go with their container when asked (-v, and run --rm as podman does)
-      if (opts.volumes || c.config.autoRemove) {
+      const anonymous = opts.volumes || c.config.autoRemove ? c.config.mounts.filter((m) => m.type === 'volume' && m.anonymous && m.name) : [];
+      if (anonymous.length) {
         const { removeVolume } = await import('../volumes/index.ts');
-        for (const m of c.config.mounts) if (m.type === 'volume' && m.anonymous && m.name) {
-          await removeVolume(m.name, { graphRoot: this.graphRoot }).catch(() => {});
-        }
+        for (const m of anonymous) await removeVolume(m.name!, { graphRoot: this.graphRoot }).catch(() => {});
       }
     });
     mark('removed');

@@ -5,10 +5,9 @@
 // so long layer chains fit in the one page of mount options.
 // Mounts are made with mount(2) in this process: Node was exec'd inside the right mount namespace by
 // the launcher, and never switches namespaces itself.
-import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readlinkSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readlinkSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TspodError, errorMessage } from '../errors.ts';
 import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, mount, umount } from '../native/libc.ts';
 
@@ -32,18 +31,37 @@ export interface OverlayLayout {
   volatile?: boolean;
 }
 
-/** A stable short name for a layer dir, as a symlink in linkDir. */
+/**
+ * A stable short name for a layer dir, as a symlink in linkDir. The name is recorded in a `link` file
+ * beside the layer dir (containers/storage keeps one so too), so that later mounts need no hashing:
+ * node:crypto alone costs ~2.5 ms to load.
+ */
 export function shortLink(linkDir: string, target: string): string {
-  const name = createHash('sha256').update(target).digest('hex').slice(0, 20);
-  const link = join(linkDir, name);
+  const nameFile = join(dirname(target), 'link');
+  let name: string | undefined;
   try {
-    if (readlinkSync(link) === target) return name;
-  } catch { /* create it */ }
-  mkdirSync(linkDir, { recursive: true });
-  const tmp = `${link}.${process.pid}`;
-  symlinkSync(target, tmp);
-  renameSync(tmp, link);
+    name = readFileSync(nameFile, 'utf8');
+    if (/^[0-9a-f]{20}$/.test(name) && readlinkSync(join(linkDir, name)) === target) return name;
+  } catch { /* no record yet, or its link is gone: made below */ }
+  const { createHash } = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
+  name = createHash('sha256').update(target).digest('hex').slice(0, 20);
+  const link = join(linkDir, name);
+  let linked = false;
+  try { linked = readlinkSync(link) === target; } catch { /* create it */ }
+  if (!linked) {
+    mkdirSync(linkDir, { recursive: true });
+    const tmp = `${link}.${process.pid}`;
+    symlinkSync(target, tmp);
+    renameSync(tmp, link);
+  }
+  try { writeFileAtomic(nameFile, name); } catch { /* a read-only layer store: hashed each time */ }
   return name;
+}
+
+function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 export function isMounted(path: string): boolean {

@@ -58,6 +58,27 @@ test('a corrupt cache: the CLI still runs, exit codes kept, and a per-user cache
   assert.equal(readdirSync(join(tmp, 'cache/tspod')), [cacheName]);
 });
 
+test('a hot verb saves a cache of its own after its first successful run, and then starts from it', () => {
+  if (skip) return console.log(`# skipped: ${skip}`);
+  const store = ['--root', join(tmp, 'root'), '--runroot', join(tmp, 'run')];
+  const psCache = join(tmp, 'cache/tspod', cacheName.replace(/\.cache$/, '.ps.cache'));
+  let r = tspod(loader, [...store, 'ps', '--bogus']);
+  assert.is(r.status, 125);
+  assert.not.ok(existsSync(psCache), 'a failed command saved a cache');
+  r = tspod(loader, [...store, 'ps', '-a']);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^CONTAINER ID/);
+  assert.ok(existsSync(psCache), 'no cache of `ps` saved (the verb is found after the global options)');
+  const mtime = statSync(psCache).mtimeMs;
+  r = tspod(loader, [...store, 'ps', '-q']);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(statSync(psCache).mtimeMs, mtime, 'the saved cache was rejected and rewritten');
+  // other verbs keep to the shipped one
+  r = tspod(loader, ['version']);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(readdirSync(join(tmp, 'cache/tspod')), [cacheName.replace(/\.cache$/, '.ps.cache')]);
+});
+
 test('node started with flags compiles without a cache and writes none', () => {
   if (skip) return console.log(`# skipped: ${skip}`);
   const r = tspod(loader, ['version'], { nodeArgs: ['--max-semi-space-size=8'] });
