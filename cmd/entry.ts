@@ -18,8 +18,9 @@ async function run(args: string[]): Promise<number> {
       const { fdIo, processIo, reportError } = await import('./report.ts');
       const io = fast.streams ? processIo() : fdIo();
       try {
-        const { effectiveGlobals } = await import('./shared/global.ts');
-        const code = await fast.mod.handler(effectiveGlobals(fast.argv), io);
+        const { effectiveGlobals, globalIo } = await import('./shared/global.ts');
+        const g = effectiveGlobals(fast.argv);
+        const code = await fast.mod.handler(g, globalIo(g, io));
         return typeof code === 'number' ? code : 0;
       } catch (err) {
         return reportError(err, io);

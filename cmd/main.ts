@@ -2,7 +2,7 @@
 // to exit statuses. This is the one place that prints the final error; library code throws.
 import yargs, { type Argv } from 'yargs';
 import { commandGroups, topLevelCommands } from './commands.ts';
-import { HelpRequested, effectiveGlobals, globalOptions } from './shared/global.ts';
+import { HelpRequested, effectiveGlobals, globalIo, globalOptions } from './shared/global.ts';
 import type { CommandModule, Io } from './types.ts';
 import { EXIT_TOOL, TspodError } from '../lib/errors.ts';
 import { processIo, reportError } from './report.ts';
@@ -25,7 +25,8 @@ function toYargsCommand(mod: CommandModule<any>, io: Io, setExit: (code: number)
     handler: async (argv: any) => {
       let code: number | void;
       try {
-        code = await mod.handler(effectiveGlobals(argv), io);
+        const g = effectiveGlobals(argv);
+        code = await mod.handler(g, globalIo(g, io));
       } catch (err) {
         // run/create/exec read their own words, so their --help reaches the handler, not yargs
         if (!(err instanceof HelpRequested) || !built) throw err;

@@ -19,6 +19,13 @@ export interface GlobalOptions {
   conmon?: string;
   cgroupManager?: string;
   tmpdir?: string;
+  /** Repeatable: every --storage-opt / --runtime-flag / --hooks-dir given, in order. */
+  storageOpt?: string[];
+  runtimeFlag?: string[];
+  hooksDir?: string[];
+  eventsBackend?: string;
+  networkCmdPath?: string;
+  noout?: boolean;
 }
 
 /** A handler returns the process exit status (default 0). */

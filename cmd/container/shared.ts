@@ -9,7 +9,10 @@ import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
 export async function openEngine(g: GlobalOptions): Promise<ContainerEngine> {
   const { ContainerEngine } = await import('../../lib/containers/engine.ts');
-  return new ContainerEngine({ root: g.root, runroot: g.runroot, storageDriver: g.storageDriver, runtime: g.runtime, conmon: g.conmon, logLevel: g.logLevel });
+  return new ContainerEngine({
+    root: g.root, runroot: g.runroot, storageDriver: g.storageDriver, runtime: g.runtime, conmon: g.conmon, logLevel: g.logLevel,
+    storageOpt: g.storageOpt, runtimeFlag: g.runtimeFlag, networkCmdPath: g.networkCmdPath,
+  });
 }
 
 export interface FlagSpec {

@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 import { TspodError } from '../../lib/errors.ts';
 import type { SystemContext } from '../../lib/transports/types.ts';
 import type { Io } from '../types.ts';
+import { GLOBAL_FLAGS } from '../shared/global.ts';
 
 export const EXIT_SKOPEO_ERROR = 1;
 export const EXIT_SKOPEO_NOT_FOUND = 2;
@@ -27,7 +28,7 @@ export function skopeoGlobalOptions(y: Argv): Argv {
   // "--registries.d" must stay one flag name, not yargs' nested {registries: {d}}. parserConfiguration()
   // replaces the settings, so start from the root's (cmd/main.ts).
   const current = (y as unknown as { getInternalMethods?: () => { getParserConfiguration?: () => object } }).getInternalMethods?.().getParserConfiguration?.();
-  return y
+  y = y
     .parserConfiguration({ ...(current ?? { 'populate--': true, 'halt-at-non-option': false, 'boolean-negation': false }), 'dot-notation': false })
     // skopeo exits 1 on a usage error (podman's 125 is for the podman-style verbs).
     .fail((msg, err) => {
@@ -46,8 +47,9 @@ export function skopeoGlobalOptions(y: Argv): Argv {
     .option('command-timeout', { type: 'string', describe: 'timeout for the command execution (e.g. 30s, 5m)' })
     // skopeo's help lists skopeo's global flags: tspod's own still work (--root for containers-storage:)
     // but are not shown, nor --registries-conf, which skopeo hides too.
-    .hide('registries-conf')
-    .hide('root').hide('runroot').hide('storage-driver').hide('log-level').hide('runtime').hide('conmon').hide('cgroup-manager');
+    .hide('registries-conf');
+  for (const f of GLOBAL_FLAGS) if (f.name !== 'tmpdir') y = y.hide(f.name);
+  return y;
 }
 
 export type Prefix = '' | 'src-' | 'dest-';

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, wat
 import { join, resolve as resolvePath } from 'node:path';
 import { TspodError, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, errorMessage } from '../errors.ts';
 import { loadStorageConf } from '../config/storage.ts';
+import { parseStorageOpts } from '../config/storage-opts.ts';
 import { isRootless } from '../rootless/index.ts';
 import type { OciRuntime } from '../runtime/runtime.ts';
 import { cgroupV2, findBinary, selectRuntime } from '../runtime/runtime.ts';
@@ -30,6 +31,10 @@ export interface EngineOptions {
   runtime?: string;
   conmon?: string;
   logLevel?: string;
+  /** Global options: --storage-opt (replaces storage.conf's options), --runtime-flag, --network-cmd-path. */
+  storageOpt?: string[];
+  runtimeFlag?: string[];
+  networkCmdPath?: string;
 }
 
 /** The run/create flags; the network-file ones (--add-host, --dns*, --ip, ...) as lib/netns checks them. */
@@ -194,8 +199,9 @@ export class ContainerEngine {
   }
 
   runtime(name?: string): Promise<OciRuntime> {
-    if (name) return selectRuntime({ requested: name, stateDir: this.runtimeStateDir(), rootless: this.rootless });
-    return (this.runtimeP ??= selectRuntime({ requested: this.opts.runtime, stateDir: this.runtimeStateDir(), rootless: this.rootless }));
+    const flags = this.opts.runtimeFlag;
+    if (name) return selectRuntime({ requested: name, stateDir: this.runtimeStateDir(), rootless: this.rootless, flags });
+    return (this.runtimeP ??= selectRuntime({ requested: this.opts.runtime, stateDir: this.runtimeStateDir(), rootless: this.rootless, flags }));
   }
 
   runtimeStateDir(): string {
@@ -214,6 +220,9 @@ export class ContainerEngine {
     const g = ['--root', this.graphRoot, '--runroot', this.runRoot];
     if (this.opts.runtime) g.push('--runtime', this.opts.runtime);
     if (this.opts.storageDriver) g.push('--storage-driver', this.opts.storageDriver);
+    for (const o of this.opts.storageOpt ?? []) g.push(`--storage-opt=${o}`);
+    for (const f of this.opts.runtimeFlag ?? []) g.push(`--runtime-flag=${f}`);
+    if (this.opts.networkCmdPath) g.push('--network-cmd-path', this.opts.networkCmdPath);
     const launcher = process.env._TSPOD_SELF;
     if (launcher) return [launcher, ...g];
     return [process.execPath, ...process.execArgv, script, ...g];
@@ -440,7 +449,7 @@ export class ContainerEngine {
   async mountRootfs(c: ContainerConfig): Promise<string> {
     const r = this.rootfsDir(c.id);
     // a podman user's storage.conf may ask for fuse-overlayfs and mount options
-    const { mountProgram, mountOpt } = loadStorageConf();
+    const { mountProgram, mountOpt } = this.opts.storageOpt ? parseStorageOpts(this.opts.storageOpt) : loadStorageConf();
     await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt, volatile: c.autoRemove });
     return r.merged;
   }
@@ -513,6 +522,7 @@ export class ContainerEngine {
     // independent, so they overlap: the network first, as its helpers (unshare, slirp4netns, pasta,
     // netavark) are processes that run while this one does the synchronous work of the mount
     const netP = (kept ? Promise.resolve(kept) : this.setupNetwork(cfg)).finally(() => mark('network set up'));
+    netP.catch(() => {}); // settled below: a failure before that (a missing slirp4netns) must not be an unhandled rejection
     // one turn of the event loop lets the network reach its first helper process before the mount
     // (synchronous mount(2) and file work) holds this thread
     await new Promise<void>((r) => setImmediate(r));
@@ -653,18 +663,19 @@ export class ContainerEngine {
     const opts = {
       containerId: cfg.id, containerName: cfg.names[0], mode: cfg.network, ports: cfg.ports, rootless: this.rootless,
       aliases: cfg.networkAliases, staticIp: cfg.staticIp,
-      hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot, deferReady: true,
+      hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot, deferReady: true, networkCmdPath: this.opts.networkCmdPath,
     };
     let r: Awaited<ReturnType<typeof setupNetwork>>;
     // once the rootless default failed where pasta works, later containers go to pasta directly
     // (the marker lives in runRoot, a tmpfs: a reboot or a fixed setup tries the default again)
     const marker = join(this.runRoot, 'networks', 'default-rootless-fallback');
-    const fallback = this.rootless && cfg.network === '' && existsSync(marker);
+    // (not when --network-cmd-path names the slirp4netns to use: that one must work, as in podman)
+    const fallback = this.rootless && cfg.network === '' && !this.opts.networkCmdPath && existsSync(marker);
     try {
       r = await setupNetwork(fallback ? { ...opts, mode: 'pasta' } : opts);
     } catch (err) {
       // the rootless default (slirp4netns on podman 4 configs) may not work where pasta does (podman 5's default)
-      if (!this.rootless || cfg.network !== '' || fallback) throw err;
+      if (!this.rootless || cfg.network !== '' || fallback || this.opts.networkCmdPath) throw err;
       r = await setupNetwork({ ...opts, mode: 'pasta' });
       try { mkdirSync(join(this.runRoot, 'networks'), { recursive: true }); writeFileSync(marker, errorMessage(err)); } catch { /* only an optimisation */ }
       if (['debug', 'info', 'trace'].includes(this.opts.logLevel ?? '')) {

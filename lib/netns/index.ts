@@ -45,6 +45,8 @@ export interface SetupNetworkOptions {
   deferReady?: boolean;
   graphRoot?: string;
   runRoot?: string;
+  /** --network-cmd-path: the slirp4netns binary (else containers.conf network_cmd_path, else PATH). */
+  networkCmdPath?: string;
 }
 
 export interface NetworkAttachment { ip: string; prefixLen: number; gateway?: string; mac: string; interface: string }
@@ -193,8 +195,9 @@ export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetwork
       needTun('slirp4netns');
       const { parseSlirpOptions, spawnSlirp4netns, addSlirpForwards } = await import('./slirp4netns.ts');
       const extra = parseSlirpOptions(modeOpts ? modeOpts.split(',') : []);
-      const binary = conf.slirpPath ?? findBinary('slirp4netns');
+      const binary = o.networkCmdPath ?? conf.slirpPath ?? findBinary('slirp4netns');
       if (!binary) throw new TspodError('SLIRP4NETNS', 'could not find slirp4netns', { hint: 'install the slirp4netns package' });
+      if (!existsSync(binary)) throw new TspodError('SLIRP4NETNS', `checking slirp4netns binary ${binary}: fork/exec ${binary}: no such file or directory`, { exitCode: 127 });
       await createNetns(netnsPath);
       const dir = join(paths.runRoot, 'networks', 'slirp4netns');
       mkdirSync(dir, { recursive: true });
@@ -288,7 +291,7 @@ async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: {
   if (o.rootless) {
     // netavark works inside the per-user rootless netns (joined first, so a failure releases it)
     const { acquireRootlessNetns } = await import('./rootless-netns.ts');
-    const rns = await acquireRootlessNetns(paths.runRoot, o.containerId, socketPath);
+    const rns = await acquireRootlessNetns(paths.runRoot, o.containerId, socketPath, o.networkCmdPath);
     state.rootlessNetns = { netnsPath: rns.netnsPath, apiSocket: rns.apiSocket, forwards: [] };
     place.enterNetns = rns.netnsPath;
   }

@@ -39,7 +39,7 @@ async function locked<T>(runRoot: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Join containerId to the rootless netns, creating it (and its slirp4netns) when absent or dead. */
-export async function acquireRootlessNetns(runRoot: string, containerId: string, socketPath: (dir: string, id: string) => string): Promise<RootlessNetns> {
+export async function acquireRootlessNetns(runRoot: string, containerId: string, socketPath: (dir: string, id: string) => string, slirpPath?: string): Promise<RootlessNetns> {
   return locked(runRoot, async () => {
     let r = load(runRoot);
     if (r && !(isOurProcess(r.slirpPid, r.netnsPath) && (await isNetns(r.netnsPath)))) {
@@ -48,7 +48,7 @@ export async function acquireRootlessNetns(runRoot: string, containerId: string,
       r = undefined;
     }
     if (!r) {
-      const binary = findBinary('slirp4netns');
+      const binary = slirpPath ?? findBinary('slirp4netns');
       if (!binary) throw new TspodError('SLIRP4NETNS', 'could not find slirp4netns (needed by rootless bridge networks)', { hint: 'install the slirp4netns package' });
       const netnsPath = join(runRoot, 'netns', 'rootless-netns');
       await createNetns(netnsPath);

@@ -32,7 +32,8 @@ export function cleanRuntimeMessage(text: string): string {
 export class CliRuntime implements OciRuntime {
   readonly globalArgs: string[];
   constructor(readonly name: string, readonly path: string, flavour: RuntimeFlavour, choice: RuntimeChoice) {
-    this.globalArgs = flavour.globalArgs(choice);
+    // --runtime-flag FLAG becomes --FLAG after tspod's own, as podman adds them (libpod/oci_conmon_linux.go)
+    this.globalArgs = [...flavour.globalArgs(choice), ...(choice.flags ?? []).map((f) => `--${f}`)];
   }
 
   run(verb: string, args: string[]): Promise<RunResult> {

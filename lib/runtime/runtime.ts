@@ -37,6 +37,8 @@ export interface RuntimeChoice {
   /** The runtime's state directory (--root), kept under tspod's runRoot. */
   stateDir: string;
   rootless: boolean;
+  /** --runtime-flag values, without the leading "--" (podman's rule): "debug", "log-format=json". */
+  flags?: string[];
 }
 
 /** cgroup v2 (unified) has cgroup.controllers at the top; hybrid and v1 hosts do not. */

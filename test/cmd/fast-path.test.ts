@@ -70,6 +70,12 @@ const fast: string[][] = [
   ['skopeo', 'inspect', '--config', '-n', '--creds', 'u:p', '--tls-verify=false', 'docker://r/x'],
   ['skopeo', 'list-tags', 'docker://r/x'],
   ['skopeo', 'delete', '--tls-verify=false', 'docker://r/x:1'],
+  // podman's repeatable and boolean global options, before and after the verb
+  ['--storage-opt', 'overlay.mountopt=nodev', '--storage-opt=overlay.ignore_chown_errors=true', 'ps', '-a'],
+  ['--runtime-flag', 'debug', 'images', '--runtime-flag', 'log-format=json'],
+  ['--events-backend', 'none', '--network-cmd-path', '/usr/bin/slirp4netns', 'container', 'inspect', 'x'],
+  ['--noout', 'image', 'exists', 'busybox'],
+  ['ps', '--noout', '--hooks-dir', '/a', '--hooks-dir=/b', '--cgroup-manager', 'cgroupfs'],
 ];
 
 // Lines left to yargs: help, errors, syntax this parser does not take, commands that are not hot.
@@ -103,6 +109,8 @@ const raw: string[][] = [
   ['container', 'create', 'img'],
   ['exec', '-it', 'c', 'sh'],
   ['--runroot=/r', 'container', 'exec', '-e', 'A=1', 'c', 'env'],
+  ['--storage-opt', 'a=1', '--storage-opt', 'b=2', '--noout', 'run', '--storage-opt', 'c=3', 'img'],
+  ['--runtime-flag=debug', 'create', '--runtime-flag', 'log-format=json', 'img'],
 ];
 for (const args of raw) {
   test(`fast path = yargs (raw words): ${args.join(' ')}`, async () => {
