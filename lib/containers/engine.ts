@@ -12,7 +12,7 @@ import type { OciRuntime } from '../runtime/runtime.ts';
 import { cgroupV2, findBinary, selectRuntime } from '../runtime/runtime.ts';
 import { mountOverlay, unmountOverlay } from '../overlay/index.ts';
 import { tryLock } from '../lock/index.ts';
-import { writeJsonAtomic, type ContainerStore } from './store.ts';
+import { NameInUseError, writeJsonAtomic, type ContainerStore } from './store.ts';
 import { inspectContainer, isAlive, listContainers, openContainerStore, reap } from './state.ts';
 import type { Container, ContainerConfig, ContainerState, MountSpec, PortMapping } from './types.ts';
 import { initialState } from './types.ts';
@@ -347,7 +347,16 @@ export class ContainerEngine {
         o.onReplaced?.(o.name);
       }
     }
-    this.store.create(config, initialState());
+    for (let tries = 0; ; tries++) {
+      try {
+        this.store.create(config, initialState());
+        break;
+      } catch (err) {
+        // a generated name that is taken: another one, as podman's generateName does
+        if (o.name || !(err instanceof NameInUseError) || tries >= 100) throw err;
+        config.names = [randomName()];
+      }
+    }
     if (o.cidFile) {
       try {
         cf.writeCidFile(o.cidFile, id);

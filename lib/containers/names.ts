@@ -31,6 +31,9 @@ const RIGHT = ['albattani', 'archimedes', 'babbage', 'bell', 'bohr', 'curie', 'd
   'lovelace', 'mayer', 'mendel', 'newton', 'noether', 'pascal', 'ptolemy', 'ritchie', 'shannon', 'tesla', 'thompson',
   'torvalds', 'turing', 'wozniak'];
 
+/** The words of generated names: LEFT_RIGHT. */
+export const NAME_WORDS = { left: LEFT, right: RIGHT } as const;
+
 export function randomName(): string {
   const b = randomBytes(2);
   return `${LEFT[b[0] % LEFT.length]}_${RIGHT[b[1] % RIGHT.length]}`;

@@ -6,6 +6,9 @@ reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+import { mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { NAME_WORDS } from '../../lib/containers/names.ts';
 
 const skip = missingFeature();
 let f: ContainerFixture;
@@ -206,6 +209,38 @@ t('logs --tail and --since; log-driver none refuses logs', async () => {
   assert.is(r.stdout, 'shown\n', 'attached output still arrives');
   assert.is((await f.tspod(['logs', quiet])).code, 125);
   assert.is((await f.tspod(['rm', quiet])).code, 0);
+});
+
+t('a generated name that is taken is generated again (half the names in use: every create still succeeds)', async () => {
+  const owner = await f.tspod(['create', '--name', uniqueName('owner'), f.image, 'true']);
+  assert.is(owner.code, 0, owner.stderr);
+  const ownerId = owner.stdout.trim();
+  const namesDir = join(f.root, 'containers', 'names');
+  mkdirSync(namesDir, { recursive: true });
+  const taken: string[] = [];
+  let i = 0;
+  for (const l of NAME_WORDS.left) for (const r of NAME_WORDS.right) {
+    if (i++ % 2) continue;
+    try { symlinkSync(ownerId, join(namesDir, `${l}_${r}`)); taken.push(`${l}_${r}`); } catch { /* a real one */ }
+  }
+  try {
+    const ids: string[] = [];
+    for (let n = 0; n < 8; n++) {
+      const c = await f.tspod(['create', f.image, 'true']);
+      assert.is(c.code, 0, c.stderr);
+      ids.push(c.stdout.trim());
+    }
+    const names = (await f.tspod(['ps', '-a', '--format', '{{.ID}} {{.Names}}', '--no-trunc'])).stdout;
+    for (const id of ids) {
+      const name = new RegExp(`^${id} (\\S+)$`, 'm').exec(names)?.[1];
+      assert.ok(name && !taken.includes(name), `container ${id} got a taken name (${name})`);
+      assert.is(readlinkSync(join(namesDir, name!)), id);
+    }
+    assert.is((await f.tspod(['rm', ...ids])).code, 0);
+  } finally {
+    for (const n of taken) try { unlinkSync(join(namesDir, n)); } catch { /* gone */ }
+    await f.tspod(['rm', '-f', ownerId]);
+  }
 });
 
 test.run();
