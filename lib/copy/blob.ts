@@ -1,8 +1,6 @@
 // The blob stream pieces of a copy: the one place digests are verified, and compression changes.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Duplex, PassThrough, Transform, type Readable } from 'node:stream';
-import { constants as zc, createGunzip, createGzip } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { TspodError } from '../errors.ts';
 import type { Compression } from '../oci/media-types.ts';
@@ -67,11 +65,16 @@ export function detectCompression(head: Buffer): Compression {
   return 'none';
 }
 
+// node:zlib and node:child_process load only for a compression change (~2 ms at start for every copy
+// otherwise, child_process bringing net and dgram along)
+const load = <T>(id: string): T => createRequire(import.meta.url)(id) as T;
+const zlib = () => load<typeof import('node:zlib')>('node:zlib');
+
 let zstdNapi: any | null | undefined;
 function loadZstd(): any | null {
   if (zstdNapi === undefined) {
     try {
-      zstdNapi = createRequire(import.meta.url)('zstd-napi');
+      zstdNapi = load('zstd-napi');
     } catch {
       zstdNapi = null;
     }
@@ -81,6 +84,7 @@ function loadZstd(): any | null {
 
 /** A zstd command as a duplex stream (fallback when zstd-napi cannot load). */
 function zstdCommand(args: string[]): Duplex {
+  const { spawn } = load<typeof import('node:child_process')>('node:child_process');
   const child = spawn('zstd', [...args, '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -93,7 +97,7 @@ function zstdCommand(args: string[]): Duplex {
 }
 
 export function decompressor(c: Compression): Duplex {
-  if (c === 'gzip') return createGunzip({ chunkSize: 1 << 20 });
+  if (c === 'gzip') return zlib().createGunzip({ chunkSize: 1 << 20 });
   if (c === 'zstd') {
     const z = loadZstd();
     return z ? new z.DecompressStream() : zstdCommand(['-d']);
@@ -103,6 +107,7 @@ export function decompressor(c: Compression): Duplex {
 
 export function compressor(c: Compression, level?: number): Duplex {
   if (c === 'gzip') {
+    const { constants: zc, createGzip } = zlib();
     // Go's levels: -2 (Huffman only), -1 (default), 0-9; containers/image fails the blob on others.
     if (level !== undefined && (!Number.isInteger(level) || level < -2 || level > 9)) {
       throw new TspodError('INVALID_ARGUMENT', `writing blob: happened during read: gzip: invalid compression level: ${level}`);

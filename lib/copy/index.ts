@@ -15,7 +15,7 @@ import { compressor, decompressor, detectCompression, DigestingStream, DigestMis
 import {
   guessManifestMediaType, indexTypeFor, isKnownLayerType, layerMediaType, parseIndex, parseManifest, serializeIndex, serializeManifest,
 } from './manifest.ts';
-import { mapLimit, withRetry } from './retry.ts';
+import { limiter, mapLimit, withRetry } from './retry.ts';
 import { convertConfigToOci } from './config.ts';
 import { decryptLayer, decryptedMediaType, encryptLayer, isEncryptedMediaType, layersToEncrypt, withoutEncryptionAnnotations, type LayerCryptoOptions } from '../encryption/index.ts';
 
@@ -45,7 +45,7 @@ export interface CopyOptions {
   /** Make signatures for the written manifest (helper 6). */
   sign?: (manifest: Buffer, dockerRef?: string) => Promise<Buffer[]>;
   removeSignatures?: boolean;
-  /** Blobs in flight (default 3). */
+  /** Blob transfers in flight (default 3); the checks whether the destination has a blob all go at once. */
   concurrency?: number;
   /** Layer encryption/decryption (skopeo --encryption-key, --encrypt-layer, --decryption-key; lib/encryption). */
   crypto?: LayerCryptoOptions;
@@ -59,6 +59,8 @@ export interface CopyResult {
   /** Config digest of the single image copied (undefined for a list). */
   configDigest?: string;
 }
+
+type Transfers = ReturnType<typeof limiter>;
 
 /** change: compression changes; decrypt/encrypt: the layer goes through lib/encryption. */
 type Plan = { from: MT.Compression; to: MT.Compression; change: boolean; known: boolean; decrypt?: boolean; encrypt?: boolean };
@@ -201,13 +203,26 @@ class Copier {
       }
     }
 
-    const limit = this.opts.concurrency ?? 3;
-    const layers = await mapLimit(m.layers, limit, (l, i) => this.copyBlob(l, plans[i], { isConfig: false, layerIndex: i }, target));
+    // Every layer's reuse check (a registry HEAD or mount) at once, at most `concurrency` transfers.
+    const transfers = limiter(this.opts.concurrency ?? 3);
+    const configAsOci = srcType === MT.DOCKER_MANIFEST && target === MT.OCI_MANIFEST;
+    const configOpts: PutBlobOptions = { isConfig: true, layerIndex: -1 };
+    // The config's reuse check goes along (one round trip less); it is copied after the layers, as
+    // containers/image orders it.
+    const configReuse = configAsOci ? undefined : this.retry(() => this.dest.tryReusingBlob(m.config, configOpts));
+    configReuse?.catch(() => {}); // awaited below, or dropped when a layer fails
+    let layers: Descriptor[];
+    try {
+      layers = await mapLimit(m.layers, m.layers.length, (l, i) => this.copyBlob(l, plans[i], { isConfig: false, layerIndex: i }, target, transfers));
+    } catch (err) {
+      await configReuse?.catch(() => {});
+      throw err;
+    }
     let config: Descriptor;
-    if (srcType === MT.DOCKER_MANIFEST && target === MT.OCI_MANIFEST) config = await this.copyConfigAsOci(m.config);
+    if (configAsOci) config = await this.copyConfigAsOci(m.config);
     else {
       this.report(`Copying config ${m.config.digest}`);
-      config = await this.copyBlob(m.config, { from: 'none', to: 'none', change: false, known: false }, { isConfig: true, layerIndex: -1 }, target);
+      config = await this.copyBlob(m.config, { from: 'none', to: 'none', change: false, known: false }, configOpts, target, transfers, configReuse);
     }
 
     let bytes = mb.bytes;
@@ -290,15 +305,20 @@ class Copier {
   }
 
   /** Copy one blob: reuse when possible, else stream source -> verify -> (recompress) -> destination. */
-  private async copyBlob(desc: Descriptor, planned: Plan, popts: PutBlobOptions, target: string): Promise<Descriptor> {
+  private async copyBlob(
+    desc: Descriptor, planned: Plan, popts: PutBlobOptions, target: string, transfers: Transfers, reuse?: Promise<Descriptor | undefined>,
+  ): Promise<Descriptor> {
     const bar = popts.isConfig ? undefined : this.tty?.blob(desc.digest, desc.size);
     if (!popts.isConfig && !bar) this.report(`Copying blob ${desc.digest}`);
-    const result = await this.copyBlobData(desc, planned, popts, target, bar);
+    const result = await this.copyBlobData(desc, planned, popts, target, transfers, reuse, bar);
     if (bar) this.tty!.finish(bar, bar.done === 0 ? 'skipped: already exists' : 'done');
     return result;
   }
 
-  private async copyBlobData(desc: Descriptor, planned: Plan, popts: PutBlobOptions, target: string, bar?: ReturnType<TtyProgress['blob']>): Promise<Descriptor> {
+  /** `reuse`: the answer of a reuse check already made. */
+  private async copyBlobData(
+    desc: Descriptor, planned: Plan, popts: PutBlobOptions, target: string, transfers: Transfers, reuse?: Promise<Descriptor | undefined>, bar?: ReturnType<TtyProgress['blob']>,
+  ): Promise<Descriptor> {
     const plan = planned;
     const srcType = plan.decrypt ? decryptedMediaType(desc.mediaType) : desc.mediaType;
     const mediaType = plan.known ? layerMediaType(target, plan.to, srcType) : srcType;
@@ -312,10 +332,10 @@ class Copier {
       return out;
     };
     if (!transformed) {
-      const reused = await this.retry(() => this.dest.tryReusingBlob(desc, popts));
+      const reused = await (reuse ?? this.retry(() => this.dest.tryReusingBlob(desc, popts)));
       if (reused) return finish({ ...desc, digest: reused.digest, size: reused.size });
     }
-    return this.retry(async () => {
+    return transfers(() => this.retry(async () => {
       // Unwrap the layer key before fetching anything: a wrong key fails fast.
       const decryption = planned.decrypt ? decryptLayer(desc, this.opts.crypto!.decrypt!) : undefined;
       let { stream } = await this.src.getBlob(desc);
@@ -380,7 +400,7 @@ class Copier {
         return finish(r, encryption?.finish({ mediaType, annotations }));
       }
       return finish({ ...desc, digest: stored.digest || desc.digest, size: desc.size });
-    });
+    }));
   }
 }
 

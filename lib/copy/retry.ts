@@ -57,3 +57,20 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i:
   if (failed) throw failed.err;
   return out;
 }
+
+/** A gate letting at most `limit` calls of run() proceed at once, the others in the order they came. */
+export function limiter(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}

@@ -33,7 +33,7 @@ export class Authenticator {
     private readonly host: string,
     private readonly http: HttpCall,
     /** Credentials for a repository ("" for the registry itself); undefined means anonymous. */
-    private readonly credentialsFor: (repo: string) => AuthCredentials | undefined,
+    private readonly credentialsFor: (repo: string) => AuthCredentials | undefined | Promise<AuthCredentials | undefined>,
     /** --registry-token: a bearer token given by the user, used as is. */
     private readonly fixedToken?: string,
   ) {}
@@ -57,7 +57,7 @@ export class Authenticator {
     if (this.fixedToken) return `Bearer ${this.fixedToken}`;
     const c = this.challenge;
     if (!c) return undefined;
-    const creds = this.credentialsFor(repo);
+    const creds = await this.credentialsFor(repo);
     if (c.scheme === 'basic') return creds && !creds.identityToken ? basic(creds) : undefined;
     if (c.scheme !== 'bearer') return undefined;
     const key = scopeKey(scopes);

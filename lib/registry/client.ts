@@ -13,7 +13,6 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { getCredentials } from '../config/auth.ts';
 import type { SystemContext } from '../transports/types.ts';
 import { Authenticator, CATALOG_SCOPE, repositoryScope, type AuthCredentials } from './auth.ts';
 import { parseChallenges, preferredChallenge } from './challenge.ts';
@@ -60,6 +59,14 @@ interface SendOptions {
 }
 
 interface Response { status: number; headers: Headers; body: ResponseBody; url: string }
+
+/** What /v2/ answered: the scheme the registry speaks and, with 401, its auth challenge. */
+interface PingAnswer { scheme: string; status: number; headers: Headers }
+/** Whether a /v2/ status is a registry's (200, or 401 asking for credentials). */
+const isRegistryAnswer = (status: number) => status === 200 || status === 401;
+const pingAnswers = new Map<string, { at: number; answer: Promise<PingAnswer> }>();
+/** How long another client of this process may use a ping's answer. */
+const PING_REUSE_MS = 60_000;
 
 const header = (h: Headers, name: string): string | undefined => {
   const v = h[name];
@@ -140,16 +147,21 @@ export class RegistryClient {
   private base?: string;
   private pinging?: Promise<void>;
   private readonly creds = new Map<string, AuthCredentials | undefined>();
+  private readonly dispatcher?: Dispatcher;
 
   constructor(opts: RegistryClientOptions) {
     this.registry = opts.registry;
     this.ctx = opts.ctx ?? {};
     this.host = apiHost(opts.registry);
+    this.dispatcher = opts.dispatcher;
     // Loopback registries may use http unless --tls-verify=true asks otherwise (docker's rule; a
     // test or first-pull registry on 127.0.0.1 needs no flag).
     this.insecure = Boolean(opts.insecure) || this.ctx.tlsVerify === false || (this.ctx.tlsVerify !== true && isLoopback(this.host));
-    const tls = opts.dispatcher ? {} : tlsFiles(opts.registry, this.ctx);
-    this.http = new HttpClient({ rejectUnauthorized: !this.insecure, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) }, opts.dispatcher);
+    const tlsOptions = () => {
+      const tls = opts.dispatcher ? {} : tlsFiles(opts.registry, this.ctx);
+      return { rejectUnauthorized: !this.insecure, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) };
+    };
+    this.http = new HttpClient(tlsOptions, opts.dispatcher);
     this.auth = new Authenticator(this.host, (url, init) => this.plainCall(url, init), (repo) => this.credentialsFor(repo), this.ctx.registryToken);
   }
 
@@ -158,10 +170,14 @@ export class RegistryClient {
     this.http.close();
   }
 
-  private credentialsFor(repo: string): AuthCredentials | undefined {
+  /** Asked only when the registry challenges: lib/config/auth.ts (and node:child_process, for credential
+   *  helpers) is not loaded for a registry without auth. */
+  private async credentialsFor(repo: string): Promise<AuthCredentials | undefined> {
     if (this.ctx.credentials) return this.ctx.credentials;
     if (this.creds.has(repo)) return this.creds.get(repo);
     let c: AuthCredentials | undefined;
+    const { getCredentials } = await import('../config/auth.ts');
+    if (this.creds.has(repo)) return this.creds.get(repo);
     const got = getCredentials(repo ? `${this.registry}/${repo}` : this.registry, this.ctx);
     if (got && (got.username || got.identityToken)) c = { username: got.username, password: got.password, identityToken: got.identityToken };
     this.creds.set(repo, c);
@@ -185,22 +201,33 @@ export class RegistryClient {
    * Done once per client; every other method calls it first.
    */
   async ping(): Promise<void> {
-    this.pinging ??= this.doPing().catch((err) => {
-      this.pinging = undefined;
-      throw err;
-    });
+    this.pinging ??= this.sharedPing().then(
+      (a) => {
+        this.base = `${a.scheme}://${this.host}`;
+        if (a.status === 401) this.auth.setChallenge(preferredChallenge(parseChallenges(a.headers['www-authenticate'])));
+      },
+      (err) => {
+        this.pinging = undefined;
+        throw err;
+      },
+    );
     return this.pinging;
   }
 
-  /** The registry answered /v2/ on scheme: remember the base URL and its auth challenge. */
-  private pinged(scheme: string, status: number, headers: Headers): boolean {
-    if (status !== 200 && status !== 401) return false;
-    this.base = `${scheme}://${this.host}`;
-    if (status === 401) this.auth.setChallenge(preferredChallenge(parseChallenges(headers['www-authenticate'])));
-    return true;
+  /** A recent answer of another client with the same host and TLS settings (a copy's source and
+   *  destination on one registry ping once), else this client's own ping. */
+  private sharedPing(): Promise<PingAnswer> {
+    if (this.dispatcher) return this.doPing();
+    const key = JSON.stringify([this.host, this.insecure, this.ctx.certDir ?? null]);
+    const known = pingAnswers.get(key);
+    if (known && Date.now() - known.at < PING_REUSE_MS) return known.answer;
+    const answer = this.doPing();
+    pingAnswers.set(key, { at: Date.now(), answer });
+    answer.catch(() => pingAnswers.delete(key));
+    return answer;
   }
 
-  private async doPing(): Promise<void> {
+  private async doPing(): Promise<PingAnswer> {
     // An insecure registry that speaks plain http is found with one plain request first: trying TLS
     // first, as containers/image orders it, loads node's TLS stack and fails a handshake (~20 ms)
     // to end on http anyway. A port serves one or the other, so the scheme found is the same; any
@@ -209,7 +236,7 @@ export class RegistryClient {
       try {
         const r = await this.http.request(`http://${this.host}/v2/`, { method: 'GET', headers: { 'user-agent': USER_AGENT } });
         await readLimited(r.body, MAX_ERROR_BODY);
-        if (this.pinged('http', r.statusCode, r.headers as Headers)) return;
+        if (isRegistryAnswer(r.statusCode)) return { scheme: 'http', status: r.statusCode, headers: r.headers as Headers };
       } catch { /* not plain http, or not reachable: the usual order says which */ }
     }
     const schemes = this.insecure ? ['https', 'http'] : ['https'];
@@ -223,7 +250,7 @@ export class RegistryClient {
           if (r.statusCode >= 500 || r.statusCode === 429) throw responseError('GET', url, r.statusCode, r.headers as Headers, body);
           return { status: r.statusCode, headers: r.headers as Headers, body };
         }, this.retryOptions());
-        if (this.pinged(scheme, res.status, res.headers)) return;
+        if (isRegistryAnswer(res.status)) return { scheme, status: res.status, headers: res.headers };
         // A /v2/ that is not a registry (404 from a web server): same as podman, no http fallback.
         throw responseError('GET', url, res.status, res.headers, res.body);
       } catch (err) {

@@ -36,7 +36,8 @@ export class HttpClient {
   private http?: HttpAgent;
   private https?: HttpsAgent;
 
-  constructor(private readonly tls: TlsOptions, private readonly dispatcher?: Dispatcher) {}
+  /** `tls` is called once, for the first TLS connection: a plain-http registry reads no certificates. */
+  constructor(private readonly tls: TlsOptions | (() => TlsOptions), private readonly dispatcher?: Dispatcher) {}
 
   async request(url: string, init: HttpInit): Promise<HttpResponse> {
     if (this.dispatcher) {
@@ -47,7 +48,7 @@ export class HttpClient {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
     const agent = secure
-      ? (this.https ??= new (https().Agent)({ keepAlive: true, maxSockets: 8, ...tlsAgentOptions(this.tls) }))
+      ? (this.https ??= new (https().Agent)({ keepAlive: true, maxSockets: 8, ...tlsAgentOptions(typeof this.tls === 'function' ? this.tls() : this.tls) }))
       : (this.http ??= new HttpAgent({ keepAlive: true, maxSockets: 8 }));
     const headers: Record<string, string> = { ...init.headers };
     const body = init.body;

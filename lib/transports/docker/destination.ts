@@ -19,6 +19,8 @@ import type { DockerReference } from './transport.ts';
 export class DockerImageDestination implements ImageDestination {
   private readonly seen: { digest: string; location: string }[] = [];
   private topDigest?: string;
+  /** Writing the blob-info cache, started with the manifest upload (the blobs are in place by then). */
+  private recording: Promise<void> = Promise.resolve();
   private constructor(readonly reference: DockerReference, private readonly ctx: SystemContext, private readonly ep: Endpoint, private readonly client: RegistryClientLike) {}
 
   static async open(ref: DockerReference, ctx: SystemContext): Promise<DockerImageDestination> {
@@ -101,6 +103,8 @@ export class DockerImageDestination implements ImageDestination {
 
   async putManifest(bytes: Buffer, mediaType: string, instanceDigest?: string): Promise<void> {
     const digest = sha256Digest(bytes);
+    const seen = this.seen.splice(0);
+    this.recording = this.recording.then(() => recordLocations(seen));
     if (instanceDigest) {
       await this.client.putManifest(this.ep.repo, digest, bytes, mediaType);
       return;
@@ -120,6 +124,7 @@ export class DockerImageDestination implements ImageDestination {
   async commit(): Promise<void> {}
 
   async close(): Promise<void> {
+    await this.recording;
     await recordLocations(this.seen);
     await this.client.close();
   }

@@ -7,7 +7,7 @@ import { sha256Digest } from '../../oci/digest.ts';
 import * as MT from '../../oci/media-types.ts';
 import type { Descriptor } from '../../oci/types.ts';
 import type { ImageSource, ManifestBytes, SystemContext } from '../types.ts';
-import { recordLocations } from './blob-cache.ts';
+import { noteLocations, recordLocations } from './blob-cache.ts';
 import { openClient, pullEndpoints, pushEndpoint, type Endpoint, type RegistryClientLike } from './client.ts';
 import type { DockerReference } from './transport.ts';
 
@@ -60,7 +60,7 @@ export class DockerImageSource implements ImageSource {
 
   async getManifest(instanceDigest?: string): Promise<ManifestBytes> {
     const m = instanceDigest ? await this.client.getManifest(this.ep.repo, instanceDigest, MANIFEST_ACCEPT) : this.top;
-    await this.recordManifestBlobs(m);
+    this.recordManifestBlobs(m);
     return { bytes: m.bytes, mediaType: m.mediaType };
   }
 
@@ -68,13 +68,13 @@ export class DockerImageSource implements ImageSource {
    * Remember where this manifest's blobs live before they are copied, so that a destination in
    * another repository of the same registry can mount them instead of uploading.
    */
-  private async recordManifestBlobs(m: ManifestBytes): Promise<void> {
+  private recordManifestBlobs(m: ManifestBytes): void {
     if (!MT.isManifest(m.mediaType)) return;
     try {
       const parsed = JSON.parse(m.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
       const location = `${this.ep.host}/${this.ep.repo}`;
       const blobs = [parsed.config, ...(parsed.layers ?? [])].filter((d): d is Descriptor => !!d?.digest);
-      await recordLocations(blobs.map((d) => ({ digest: d.digest, location })));
+      noteLocations(blobs.map((d) => ({ digest: d.digest, location })));
     } catch {
       // only an optimisation
     }
@@ -92,6 +92,7 @@ export class DockerImageSource implements ImageSource {
   }
 
   async close(): Promise<void> {
+    await recordLocations([]); // what was noted and no destination of this process wrote
     await this.client.close();
   }
 }
