@@ -4,6 +4,7 @@ import { TspodError } from '../../lib/errors.ts';
 import type { Container } from '../../lib/containers/types.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 import { readFileSync } from 'node:fs';
+import { dependencies } from '../../lib/containers/namespaces.ts';
 
 /** The process env the container runs with: from its bundle once started, else the defaults podman adds. */
 function containerEnv(c: Container, bundleConfig: string): string[] {
@@ -27,6 +28,66 @@ function portMap(cfg: Container['config']): Record<string, { HostIp: string; Hos
   for (const e of cfg.exposedPorts ?? []) m[e] = null;
   for (const p of cfg.ports) (m[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) });
   return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]]));
+}
+
+const DEFAULT_NETWORK = 'podman';
+const ADDRESS_ZERO = { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '' };
+
+interface NetState {
+  mode: string; netnsPath?: string; containerId?: string;
+  networks?: Record<string, { ip: string; prefixLen: number; gateway?: string; mac: string }>;
+  netavark?: { options?: { networks?: Record<string, { aliases?: string[] }> } };
+}
+
+/** The bridge networks podman would list for the container as configured (ps's rule); none for other modes. */
+function configuredNetworks(cfg: Container['config']): string[] {
+  const n = cfg.network;
+  if (n === '' || n === 'private') return cfg.rootless ? [] : [DEFAULT_NETWORK];
+  if (n === 'bridge') return [DEFAULT_NETWORK];
+  if (/^(none|host|slirp4netns|pasta|ns:|container:)/.test(n)) return [];
+  return [...new Set(n.split(','))];
+}
+
+/**
+ * podman 4.3's NetworkSettings (libpod/networking_linux.go, getContainerNetIO's inspect side): Networks
+ * has an entry per bridge network the container is on, its address there while it runs (empty fields
+ * otherwise), NetworkID being the network's name and Aliases the --network-alias names plus the short
+ * ID; the top-level address fields are filled only when the default network is the only one. Other
+ * modes have no Networks; container:ID shows that container's settings.
+ */
+function networkSettings(c: Container, engine: ContainerEngine, depth = 0): Record<string, unknown> {
+  const cfg = c.config;
+  if (cfg.network.startsWith('container:') && depth === 0) {
+    const dep = engine.store.get(cfg.network.slice('container:'.length));
+    if (dep) return { ...networkSettings(dep, engine, 1), Ports: portMap(cfg) };
+  }
+  const net = c.state.network as NetState | undefined;
+  const running = c.state.status === 'running' || c.state.status === 'paused';
+  const live = running && net ? net : undefined;
+  const names = live ? (live.mode === 'bridge' ? Object.keys(live.networks ?? {}) : []) : configuredNetworks(cfg);
+  const shortId = cfg.id.slice(0, 12);
+  const address = (name: string) => {
+    const st = live?.networks?.[name];
+    return st ? { ...ADDRESS_ZERO, Gateway: st.gateway ?? '', IPAddress: st.ip, IPPrefixLen: st.prefixLen, MacAddress: st.mac } : ADDRESS_ZERO;
+  };
+  const aliases = (name: string) => {
+    const given = live?.netavark?.options?.networks?.[name]?.aliases;
+    // netavark is also given the container's names; podman lists those it was asked for and the short ID
+    if (given) return given.filter((a) => !cfg.names.includes(a));
+    return [...(cfg.networkAliases ?? []), shortId];
+  };
+  const top = names.length === 1 && names[0] === DEFAULT_NETWORK ? address(DEFAULT_NETWORK) : ADDRESS_ZERO;
+  const out: Record<string, unknown> = {
+    ...top, Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+    Ports: portMap(cfg),
+    SandboxKey: live?.netnsPath ?? '',
+  };
+  if (names.length) {
+    out.Networks = Object.fromEntries(names.map((name) => [name, {
+      ...address(name), NetworkID: name, DriverOpts: null, IPAMConfig: null, Links: null, Aliases: aliases(name),
+    }]));
+  }
+  return out;
 }
 
 interface InspectOptions { names?: string[]; format?: string; type?: string; latest?: boolean; size?: boolean }
@@ -74,13 +135,9 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       Type: m.type, Name: m.name ?? '', Source: m.type === 'volume' ? `${engine.graphRoot}/volumes/${m.name}/_data` : m.source,
       Destination: m.destination, Driver: m.type === 'volume' ? 'local' : '', Mode: '', Options: m.options, RW: !m.options.includes('ro'), Propagation: 'rprivate',
     })),
-    Dependencies: [],
-    NetworkSettings: {
-      EndpointID: '', Gateway: '', IPAddress: net?.ip && !['slirp4netns', 'pasta', 'host', 'none'].includes(net.mode) ? net.ip : '', IPPrefixLen: 0,
-      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', Bridge: '', SandboxID: '', HairpinMode: false,
-      LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-      SandboxKey: net?.netnsPath ?? '',
-      Ports: portMap(cfg) },
+    // the containers whose namespaces this one joins (--pid/--ipc/--uts/--network container:)
+    Dependencies: dependencies(cfg),
+    NetworkSettings: networkSettings(c, engine),
     Namespace: '',
     IsInfra: false,
     IsService: false,
@@ -102,7 +159,7 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       PortBindings: portMap(cfg),
       // the rest of podman's HostConfig, at the values tspod runs with
       CgroupManager: 'cgroupfs', CgroupMode: 'host', ContainerIDFile: cfg.cidFile ?? '', VolumeDriver: '', VolumesFrom: null,
-      Dns: cfg.dnsServers ?? [], DnsOptions: cfg.dnsOptions ?? [], DnsSearch: cfg.dnsSearch ?? [], ExtraHosts: cfg.hostAdd ?? [], GroupAdd: cfg.groupAdd ?? [], IpcMode: 'shareable', Cgroup: '', Cgroups: 'default',
+      Dns: cfg.dnsServers ?? [], DnsOptions: cfg.dnsOptions ?? [], DnsSearch: cfg.dnsSearch ?? [], ExtraHosts: cfg.hostAdd ?? [], GroupAdd: cfg.groupAdd ?? [], IpcMode: /^(container|ns):/.test(cfg.ipcMode ?? '') ? cfg.ipcMode : 'shareable', Cgroup: '', Cgroups: 'default',
       Links: null, OomScoreAdj: 0, PidMode: cfg.pidMode ?? 'private', PublishAllPorts: false, UTSMode: cfg.utsMode ?? 'private', UsernsMode: '', ShmSize: cfg.shmSize ?? 65536000,
       Runtime: 'oci', ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, CgroupParent: '', BlkioWeight: 0, CpuPeriod: cfg.cpus ? 100000 : 0,
       CpuQuota: cfg.cpus ? Math.round(cfg.cpus * 100000) : 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '',

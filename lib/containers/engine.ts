@@ -265,14 +265,19 @@ export class ContainerEngine {
     // an empty --shm-size is no size, as podman
     const shmSize = o.shmSize ? sf.parseShmSize(o.shmSize) : undefined;
     const devices = sf.expandDevices((o.device ?? []).flatMap((d) => d.split(',')));
-    const pidMode = sf.parseNamespaceMode('pid', o.pid), ipcMode = sf.parseNamespaceMode('ipc', o.ipc), utsMode = sf.parseNamespaceMode('uts', o.uts);
+    // container:NAME is recorded as container:ID (podman's error when there is none); ns:PATH must exist
+    const nsx = await import('./namespaces.ts');
+    const ref = (r: string) => this.store.resolve(r);
+    const pidMode = nsx.resolveSharedMode('pid', sf.parseNamespaceMode('pid', o.pid), ref);
+    const ipcMode = nsx.resolveSharedMode('ipc', sf.parseNamespaceMode('ipc', o.ipc), ref);
+    const utsMode = nsx.resolveSharedMode('uts', sf.parseNamespaceMode('uts', o.uts), ref);
     sf.checkNamespaceConflicts({ utsMode, ipcMode, hostname: o.hostname, shmSize, rootless: this.rootless });
     const name = o.name ?? randomName();
     const mounts = this.parseMounts(o);
     const labels = { ...(ic.Labels ?? {}), ...cf.readLabelFiles(o.labelFile), ...parseKeyValues(o.label) };
     const exposed = [...new Set([...Object.keys(ic.ExposedPorts ?? {}).map((p) => (p.includes('/') ? p : `${p}/tcp`)), ...cf.parseExpose(o.expose)])];
     // '' = the default: slirp4netns/pasta rootless, the bridge network rootful (lib/netns decides)
-    const network = o.network ?? '';
+    const network = nsx.resolveSharedMode('net', o.network, ref) ?? '';
     (await import('../netns/files.ts')).checkNetworkFlags({ ...o, network, rootless: this.rootless });
     if ((o.memory || o.cpus) && this.rootless && !cgroupV2()) {
       // podman prints this plain line (a specgen warning, not a log message)
@@ -288,7 +293,8 @@ export class ContainerEngine {
       env,
       workingDir: o.workdir ?? (ic.WorkingDir || '/'),
       user: o.user ?? ic.User ?? '',
-      hostname: o.hostname ?? id.slice(0, 12),
+      // in another container's UTS namespace, its hostname (podman)
+      hostname: o.hostname ?? (utsMode?.startsWith('container:') ? this.store.get(utsMode.slice('container:'.length))?.config.hostname : undefined) ?? id.slice(0, 12),
       tty: !!o.tty,
       interactive: !!o.interactive,
       labels,
@@ -357,6 +363,8 @@ export class ContainerEngine {
         config.names = [randomName()];
       }
     }
+    // a container whose namespaces this one joins may not be removed before it
+    nsx.recordDependent((d) => this.store.containerDir(d), config);
     if (o.cidFile) {
       try {
         cf.writeCidFile(o.cidFile, id);
@@ -527,10 +535,12 @@ export class ContainerEngine {
       deleted = runtime.delete(cfg.id, true).catch(() => {});
       c.state.runtimeCreated = false;
     }
-    const kept = await this.keptNetwork(c);
+    // namespaces of other containers (started first when not running), ns:PATH ones
+    const nsPaths = await (await import('./namespaces.ts')).namespacePaths(cfg, (dep) => this.dependencyPid(dep));
+    const kept = nsPaths.net ? undefined : await this.keptNetwork(c);
     // independent, so they overlap: the network first, as its helpers (unshare, slirp4netns, pasta,
     // netavark) are processes that run while this one does the synchronous work of the mount
-    const netP = (kept ? Promise.resolve(kept) : this.setupNetwork(cfg)).finally(() => mark('network set up'));
+    const netP = (kept ? Promise.resolve(kept) : this.setupNetwork(nsPaths.net ? { ...cfg, network: `ns:${nsPaths.net}` } : cfg)).finally(() => mark('network set up'));
     netP.catch(() => {}); // settled below: a failure before that (a missing slirp4netns) must not be an unhandled rejection
     // one turn of the event loop lets the network reach its first helper process before the mount
     // (synchronous mount(2) and file work) holds this thread
@@ -565,7 +575,7 @@ export class ContainerEngine {
     const spec = generateSpec({ seccomp,
       config: cfg, rootfs, hostsPath: files.hosts, hostnamePath: files.hostname, resolvPath: files.resolv,
       containerEnvPath: files.containerEnv, mountSources: await this.mountSources(cfg), imageEnv: [], netnsPath: net.netnsPath,
-      hostNetwork: net.mode === 'host',
+      hostNetwork: net.mode === 'host', namespacePaths: nsPaths,
       cgroupV2: cgroupV2(), initPath,
     });
     const bundle = this.store.bundleDir(cfg.id);
@@ -603,6 +613,17 @@ export class ContainerEngine {
     c.state.runtimeCreated = true;
     c.state.exitCode = 0;
     c.state.error = undefined;
+  }
+
+  /** The PID of a container whose namespaces this one joins: started first when not running (podman starts dependencies). */
+  private async dependencyPid(id: string): Promise<number> {
+    try {
+      let d = await this.inspect(id);
+      if (d.state.status !== 'running' && d.state.status !== 'paused') d = await this.start(id);
+      return d.state.pid;
+    } catch (err) {
+      throw (await import('./namespaces.ts')).dependencyError(id, err);
+    }
   }
 
   /** The network of the run before, when a restart by policy left it up and it still works; a dead one is torn down. */
@@ -898,6 +919,8 @@ export class ContainerEngine {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean; timeout?: number } = {}): Promise<string> {
     const id = this.store.resolve(ref);
+    const nsx = await import('./namespaces.ts');
+    nsx.checkNoDependents((d) => this.store.containerDir(d), id);
     let mustStop = false;
     await this.store.withContainer(id, (c) => {
       if (this.reap(c)) this.store.writeState(id, c.state);
@@ -916,6 +939,7 @@ export class ContainerEngine {
       const merged = this.rootfsDir(id).merged;
       unmountOverlay(merged);
       this.store.remove(c.config);
+      nsx.forgetDependent((d) => this.store.containerDir(d), c.config);
       // anonymous volumes go with their container when asked (-v, and run --rm as podman does)
       const anonymous = opts.volumes || c.config.autoRemove ? c.config.mounts.filter((m) => m.type === 'volume' && m.anonymous && m.name) : [];
       if (anonymous.length) {

@@ -284,6 +284,8 @@ export interface SpecInputs {
   hostNetwork?: boolean;
   /** linux.seccomp, already made for this container's capabilities (seccomp.ts). */
   seccomp?: unknown;
+  /** Paths of the pid/ipc/uts namespaces to join (--pid container:X, ns:PATH; namespaces.ts). */
+  namespacePaths?: Partial<Record<'pid' | 'ipc' | 'uts', string>>;
 }
 
 export function generateSpec(i: SpecInputs): Spec {
@@ -381,6 +383,6 @@ export function generateSpec(i: SpecInputs): Spec {
       mounts.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev'] });
     }
   }
-  applySpecFlags(spec, c);
+  applySpecFlags(spec, c, i.namespacePaths);
   return spec;
 }

@@ -15,14 +15,15 @@ export function parseShmSize(s: string): number {
   return Math.trunc(Number(m[1]) * mult);
 }
 
-/** --pid/--ipc/--uts: host and private (ipc also none and shareable, both own namespaces). */
+/**
+ * --pid/--ipc/--uts: host and private (ipc also none and shareable, both own namespaces), and
+ * container:NAME|ID or ns:PATH (namespaces.ts resolves and checks those at create).
+ */
 export function parseNamespaceMode(flag: 'pid' | 'ipc' | 'uts', v: string | undefined): string | undefined {
   if (v === undefined || v === '' || v === 'private') return undefined;
   if (v === 'host') return v;
   if (flag === 'ipc' && (v === 'none' || v === 'shareable')) return v;
-  if (/^(container|ns):/.test(v)) {
-    throw new TspodError('UNSUPPORTED', `--${flag} ${v}: only host and private are supported`);
-  }
+  if (/^(container|ns):/.test(v)) return v;
   throw new TspodError('INVALID_NAMESPACE', `unrecognized namespace mode ${v} passed`);
 }
 
@@ -101,7 +102,8 @@ export function checkGroupAdd(groups: string[]): void {
 
 /** The checks podman makes at create between these flags and the others. */
 export function checkNamespaceConflicts(o: { utsMode?: string; ipcMode?: string; hostname?: string; shmSize?: number; rootless: boolean }): void {
-  if (o.utsMode === 'host' && o.hostname !== undefined) {
+  // podman says "host" for any UTS namespace not the container's own (container:, ns: too)
+  if (o.utsMode !== undefined && o.hostname !== undefined) {
     throw new TspodError('INVALID_CONFIG', 'invalid config provided: cannot set hostname when running in the host UTS namespace: invalid configuration');
   }
   if (o.ipcMode === 'host' && o.shmSize !== undefined) {
@@ -138,10 +140,19 @@ export function additionalGids(rootfs: string, c: ContainerConfig, user: { gid: 
   return out;
 }
 
-/** Apply --device, --shm-size and --pid/--ipc/--uts host to a generated spec. */
-export function applySpecFlags(spec: Spec, c: ContainerConfig): void {
+/**
+ * Apply --device, --shm-size and --pid/--ipc/--uts to a generated spec: host drops the namespace,
+ * container:/ns: join the one at nsPaths' path (namespaces.ts).
+ */
+export function applySpecFlags(spec: Spec, c: ContainerConfig, nsPaths: Partial<Record<'pid' | 'ipc' | 'uts', string>> = {}): void {
   const ns = { pid: c.pidMode, ipc: c.ipcMode, uts: c.utsMode };
   spec.linux.namespaces = spec.linux.namespaces.filter((n) => !(n.type in ns && ns[n.type as keyof typeof ns] === 'host'));
+  for (const n of spec.linux.namespaces) {
+    const path = nsPaths[n.type as keyof typeof nsPaths];
+    if (path) n.path = path;
+  }
+  // the hostname is the joined namespace's (runc may not set one there)
+  if (nsPaths.uts) spec.hostname = undefined;
   const mounts = spec.mounts ?? [];
   const at = (dst: string) => mounts.findIndex((m) => m.destination === dst);
   const replace = (dst: string, m: Mount | undefined) => {
