@@ -553,6 +553,8 @@ export class ContainerEngine {
     if (netR.status === 'rejected') throw netR.reason;
     const rootfs = rootfsR.value, net = netR.value;
     mark('rootfs mounted, network set up');
+    // in another container's network namespace: its resolv.conf and hosts (podman)
+    if (cfg.network.startsWith('container:')) net.files = (await import('./namespaces.ts')).joinedNetworkFiles(this.store.runDir(cfg.network.slice('container:'.length)), cfg);
     const files = this.writeRunFiles(cfg, net);
     let initPath: string | undefined;
     if (cfg.init) {

@@ -3,7 +3,7 @@
 // other container is looked up and recorded by its full ID (podman's errors when it is missing); at
 // start it is started first when it is not running (podman starts a container's dependencies), and the
 // path is /proc/PID/ns/KIND of its process.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, TspodError, errorMessage } from '../errors.ts';
 import type { ContainerConfig } from './types.ts';
@@ -93,4 +93,22 @@ export function checkNoDependents(containerDir: (id: string) => string, id: stri
   if (live.length) {
     throw new TspodError('DEPENDENTS', `container ${id} has dependent containers which must be removed before it: ${live.join(', ')}: container already exists`);
   }
+}
+
+/**
+ * In another container's network namespace, podman gives the container that one's /etc/resolv.conf
+ * and a copy of its /etc/hosts with a line for this container's own names (--no-hosts: none).
+ */
+export function joinedNetworkFiles(depRunDir: string, cfg: ContainerConfig): { hosts: string; resolv: string } {
+  const read = (name: string) => { try { return readFileSync(join(depRunDir, name), 'utf8'); } catch { return ''; } };
+  const hosts = read('hosts');
+  return {
+    hosts: cfg.noHosts ? '' : `${hosts}${hosts && !hosts.endsWith('\n') ? '\n' : ''}127.0.0.1\t${cfg.hostname} ${cfg.names[0]}\n`,
+    resolv: read('resolv.conf'),
+  };
+}
+
+/** -p with a network mode that has no ports of its own (podman's plain warning, and the ports go). */
+export function discardsPorts(network: string): boolean {
+  return /^(host|none|container:)/.test(network);
 }

@@ -151,7 +151,10 @@ export function checkNetworkFlags(o: NetworkFlags): void {
   }
   if (o.ip !== undefined && !isIP(o.ip)) fail(`"${o.ip}" is not an ip address`);
   const mode = o.network.split(':')[0];
-  if (mode === 'none' && (dns.length || search.length || o.dnsOption?.length)) fail('conflicting options: dns and the network mode: none');
+  if ((mode === 'none' || mode === 'container') && (dns.length || search.length || o.dnsOption?.length)) fail(`conflicting options: dns and the network mode: ${mode}`);
+  if (mode === 'container' && o.addHost?.length) {
+    fail('invalid config provided: cannot set extra host entries when the container is joined to another containers network namespace: invalid configuration');
+  }
   const special = ['none', 'host', 'slirp4netns', 'pasta', 'ns', 'container'];
   const bridge = (mode === '' || mode === 'private') ? !o.rootless : !special.includes(mode);
   if (!bridge && o.ip !== undefined) fail('--ip can only be set when the network mode is bridge: invalid argument');

@@ -112,6 +112,34 @@ t('rm -a removes a dependent before the container it depends on', async () => {
   assert.is((await f.tspod(['ps', '-aq'])).stdout, '');
 });
 
+t('--network container:NAME: that container\'s resolv.conf and a copy of its hosts with this one\'s names', async () => {
+  const a = uniqueName('ns-g');
+  const r = await f.tspod(['run', '-d', '--name', a, '--add-host', 'foo.example:192.0.2.7', '--dns', '192.0.2.53', f.image, 'sleep', '600']);
+  assert.is(r.code, 0, r.stderr);
+  const theirs = await f.tspod(['exec', a, 'sh', '-c', 'cat /etc/hosts; echo --; cat /etc/resolv.conf']);
+  const b = uniqueName('ns-gb');
+  const ours = await f.tspod(['run', '--rm', '--name', b, '--network', `container:${a}`, f.image, 'sh', '-c', 'cat /etc/hosts; echo --; cat /etc/resolv.conf; echo --; hostname']);
+  assert.is(ours.code, 0, ours.stderr);
+  const [hosts, resolv, host] = ours.stdout.split('--\n');
+  const [theirHosts, theirResolv] = theirs.stdout.split('--\n');
+  assert.is(hosts, `${theirHosts}127.0.0.1\t${host.trim()} ${b}\n`);
+  assert.is(resolv, theirResolv);
+  assert.match(resolv, /^nameserver 192\.0\.2\.53$/m);
+  // podman's conflicts with the flags of a network of its own
+  const conflicts: [string[], string][] = [
+    [['--dns', '192.0.2.1'], 'Error: conflicting options: dns and the network mode: container\n'],
+    [['--dns-search', 'example.com'], 'Error: conflicting options: dns and the network mode: container\n'],
+    [['--add-host', 'x:192.0.2.1'], 'Error: invalid config provided: cannot set extra host entries when the container is joined to another containers network namespace: invalid configuration\n'],
+    [['--network-alias', 'x'], 'Error: --network-alias can only be set when the network mode is bridge: invalid argument\n'],
+  ];
+  for (const [flags, want] of conflicts) {
+    const c = await f.tspod(['create', '--network', `container:${a}`, ...flags, f.image, 'true']);
+    assert.is(c.stderr, want, flags.join(' '));
+    assert.is(c.code, 125);
+  }
+  await f.tspod(['rm', '-f', '-t', '0', a]);
+});
+
 const ERRORS: [string[], string][] = [
   [['--pid', 'container:nosuch-ns'], 'Error: looking up container to share pid namespace with: no container with name or ID "nosuch-ns" found: no such container\n'],
   [['--ipc', 'container:nosuch-ns'], 'Error: looking up container to share ipc namespace with: no container with name or ID "nosuch-ns" found: no such container\n'],
