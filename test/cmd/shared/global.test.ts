@@ -7,7 +7,7 @@ import { effectiveGlobals, globalIo, takeGlobalFlags } from '../../../cmd/shared
 import type { Io } from '../../../cmd/types.ts';
 
 test('repeatable options keep every value, before the verb first; single ones: the last', () => {
-  const g = effectiveGlobals({ storageOpt: ['mountopt=a'], runtimeFlag: 'debug', root: ['/x', '/y'], logLevel: 'warn' }, { storageOpt: ['size=2'], runtimeFlag: ['log=/f'], root: '/z' });
+  const g: Record<string, unknown> = effectiveGlobals({ storageOpt: ['mountopt=a'], runtimeFlag: 'debug', root: ['/x', '/y'], logLevel: 'warn' }, { storageOpt: ['size=2'], runtimeFlag: ['log=/f'], root: '/z' });
   assert.equal(g.storageOpt, ['mountopt=a', 'size=2']);
   assert.equal(g['storage-opt'], ['mountopt=a', 'size=2']);
   assert.equal(g.runtimeFlag, ['debug', 'log=/f']);
