@@ -75,7 +75,7 @@ export async function collectInfo(g: GlobalOptions): Promise<Record<string, Json
   const os = await import('node:os');
   const { join } = await import('node:path');
   const { storagePaths } = await import('../../lib/config/paths.ts');
-  const { tspodStorageConfPath } = await import('../../lib/config/storage.ts');
+  const { tspodStorageConfPath, loadStorageConf } = await import('../../lib/config/storage.ts');
   const { isRootless } = await import('../../lib/rootless/index.ts');
   const { loadContainersConf, DEFAULT_CAPABILITIES } = await import('../../lib/config/containers-conf.ts');
   const { loadRegistriesConfig, registriesConfFiles } = await import('../../lib/config/registries.ts');
@@ -150,6 +150,7 @@ export async function collectInfo(g: GlobalOptions): Promise<Record<string, Json
       configFile: tspodStorageConfPath(),
       containerStore: { number: containers.length, paused, running, stopped: containers.length - running - paused },
       graphDriverName: paths.driver,
+      graphOptions: graphOptions(g.storageOpt, loadStorageConf()),
       graphRoot: paths.graphRoot,
       imageStore: { number: images.length },
       runRoot: paths.runRoot,
@@ -159,6 +160,16 @@ export async function collectInfo(g: GlobalOptions): Promise<Record<string, Json
     registriesConf: registriesConfFiles().main,
     version: clientVersion(),
   } as Record<string, Json>;
+}
+
+/** The storage driver's options as podman lists them: --storage-opt as given, else storage.conf's. */
+function graphOptions(storageOpt: string[] | undefined, conf: { mountProgram?: string; mountOpt?: string }): Record<string, string> {
+  if (storageOpt) {
+    // a Go map: keys sorted, split at the first "=" as podman does (untrimmed)
+    const pairs = storageOpt.filter((o) => o.includes('=')).map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]);
+    return Object.fromEntries(pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+  return { ...(conf.mountProgram ? { 'overlay.mount_program': conf.mountProgram } : {}), ...(conf.mountOpt ? { 'overlay.mountopt': conf.mountOpt } : {}) };
 }
 
 // Go field names where they are not just the JSON key capitalised (libpod/define/info.go).

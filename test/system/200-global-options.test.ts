@@ -73,6 +73,18 @@ tPodman('bad values: podman 4.3 says the same', () => {
   }
 });
 
+t('info: Store.GraphOptions lists --storage-opt as given (podman 4.3 prints the same)', async () => {
+  const args = ['--storage-opt', 'mountopt=nodev', '--storage-opt', ' overlay.ignore_chown_errors = true', 'info', '--format', '{{json .Store.GraphOptions}}'];
+  const r = await f.tspod(args);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, '{" overlay.ignore_chown_errors ":" true","mountopt":"nodev"}\n');
+  if (!rootless && spawnSync('podman', ['--version']).status === 0) {
+    const base = join(dir, 'podman');
+    const p = spawnSync('podman', ['--root', join(base, 'root'), '--runroot', join(base, 'run'), ...args], { encoding: 'utf8' });
+    assert.is(p.stdout, r.stdout);
+  }
+});
+
 t('remote client options and libpod namespaces: not supported (125); --identity, --ssh, --syslog accepted', async () => {
   for (const flag of [['--remote'], ['--url', 'unix:/run/podman/podman.sock'], ['--connection', 'x']]) {
     const r = await f.tspod([...flag, 'ps']);
