@@ -102,6 +102,11 @@ function checkGlobals(g: Record<string, any>): void {
   for (const f of ['namespace', 'network-config-dir', 'volumepath']) {
     if (g[camel(f)] !== undefined) throw new TspodError('UNSUPPORTED', `--${f}: not supported by tspod`);
   }
+  const LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
+  if (g.logLevel !== undefined && !LEVELS.includes(g.logLevel)) {
+    // podman prints this line (without "Error:") and exits 1
+    throw new TspodError('USAGE', `Log Level "${g.logLevel}" is not supported, choose from: ${LEVELS.join(', ')}`, { exitCode: 1 });
+  }
   const eb = g.eventsBackend;
   if (eb !== undefined && !['file', 'journald', 'none'].includes(eb)) {
     throw new TspodError('INVALID_ARGUMENT', `configuring runtime: "${eb}" is not a valid events backend: invalid argument`);

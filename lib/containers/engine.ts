@@ -223,6 +223,8 @@ export class ContainerEngine {
     for (const o of this.opts.storageOpt ?? []) g.push(`--storage-opt=${o}`);
     for (const f of this.opts.runtimeFlag ?? []) g.push(`--runtime-flag=${f}`);
     if (this.opts.networkCmdPath) g.push('--network-cmd-path', this.opts.networkCmdPath);
+    // a restart by policy runs conmon again from the exit command
+    if (this.opts.conmon) g.push('--conmon', this.opts.conmon);
     const launcher = process.env._TSPOD_SELF;
     if (launcher) return [launcher, ...g];
     return [process.execPath, ...process.execArgv, script, ...g];

@@ -65,6 +65,15 @@ t('bad values: podman\'s errors, 125, before and after the verb, fast path and y
   for (const eb of ['file', 'journald']) assert.is((await f.tspod(['--events-backend', eb, 'ps'])).code, 0);
 });
 
+t('--log-level: an unknown level is refused with status 1, as podman does', async () => {
+  for (const args of [['--log-level', 'bogus', 'ps'], ['images', '--log-level=bogus'], ['run', '--log-level', 'bogus', f.image, 'true']]) {
+    const r = await f.tspod(args);
+    assert.is(r.code, 1, args.join(' '));
+    // podman prints the same words without "Error: "
+    assert.is(r.stderr, 'Error: Log Level "bogus" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic\n');
+  }
+});
+
 tPodman('bad values: podman 4.3 says the same', () => {
   for (const [flag, want] of BAD) {
     const p = podman([...flag, 'ps']);
@@ -120,6 +129,24 @@ t('--storage-opt overlay.mountopt: on the rootfs mount; replaces storage.conf\'s
   const none = await f.tspod(['--storage-opt', '', 'run', '--rm', f.image, 'sh', '-c', rootMount], { env });
   assert.is(none.code, 0, none.stderr);
   assert.not.match(none.stdout, /\bnosuid\b|\bnodev\b/);
+});
+
+t('the options hold for the exit command too: a restart by policy mounts with the same --storage-opt', async () => {
+  const out = join(dir, uniqueName('restart'));
+  mkdirSync(out);
+  chmodSync(out, 0o777);
+  const name = uniqueName('restart');
+  const r = await f.tspod(['--storage-opt', 'overlay.mountopt=nodev', 'run', '-d', '--name', name, '--restart', 'on-failure:1', '-v', `${out}:/out`,
+    f.image, 'sh', '-c', `${rootMount} >> /out/mounts; exit 3`]);
+  assert.is(r.code, 0, r.stderr);
+  let lines: string[] = [];
+  for (let i = 0; i < 100 && lines.length < 2; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    try { lines = readFileSync(join(out, 'mounts'), 'utf8').trim().split('\n'); } catch { /* not yet */ }
+  }
+  assert.is(lines.length, 2, 'the container ran twice');
+  for (const l of lines) assert.match(l, /^overlay \S*\bnodev\b/);
+  await f.tspod(['rm', '-f', '-t', '0', name]);
 });
 
 function fuseProblem(): string | undefined {
