@@ -18,6 +18,9 @@ export function toCreateOptions(o: Record<string, any>, image: string, args: str
     networkAlias: o.networkAlias, noHosts: o.noHosts, publish: o.publish, logDriver: o.logDriver, createCommand: [],
     cidFile: o.cidfile, replace: o.replace, labelFile: o.labelFile, envHost: o.envHost, expose: o.expose, platform: o.platform,
     onReplaced: (name) => io.stdout.write(`${name}\n`),
+    conmonPidFile: o.conmonPidfile, pidFile: o.pidfile, envMerge: o.envMerge, httpProxy: o.httpProxy, initPath: o.initPath,
+    logOpt: o.logOpt, publishAll: o.publishAll, readOnlyTmpfs: o.readOnlyTmpfs, timeout: o.timeout, tz: o.tz, umask: o.umask,
+    unsetEnv: o.unsetenv, unsetEnvAll: o.unsetenvAll, pod: o.pod ?? o.podIdFile,
     ...(io ? {} : {}),
   };
 }
@@ -27,6 +30,7 @@ export function pullFlagsOf(o: Record<string, any>): string[] {
   const f: string[] = [];
   if (o.tlsVerify !== undefined) f.push(`--tls-verify=${o.tlsVerify}`);
   if (o.creds) f.push('--creds', o.creds);
+  if (o.authfile) f.push('--authfile', o.authfile);
   if (o.platform) {
     if (o.arch || o.os) throw new TspodError('USAGE', '--platform option can not be specified with --arch or --os');
     f.push('--platform', o.platform);

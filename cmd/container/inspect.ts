@@ -120,8 +120,8 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
     StaticDir: engine.store.bundleDir(cfg.id),
     OCIConfigPath: `${engine.store.bundleDir(cfg.id)}/config.json`,
     OCIRuntime: cfg.runtime || 'runc',
-    ConmonPidFile: `${engine.store.runDir(cfg.id)}/conmon.pid`,
-    PidFile: `${engine.store.runDir(cfg.id)}/pidfile`,
+    ConmonPidFile: cfg.conmonPidFile ?? `${engine.store.runDir(cfg.id)}/conmon.pid`,
+    PidFile: cfg.pidFile ?? `${engine.store.runDir(cfg.id)}/pidfile`,
     Name: cfg.names[0],
     RestartCount: s.restartCount,
     Driver: 'overlay',
@@ -146,13 +146,14 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       Tty: cfg.tty, OpenStdin: cfg.interactive, StdinOnce: false, Env: containerEnv(c, `${engine.store.bundleDir(cfg.id)}/config.json`), Cmd: cfg.cmd, Image: cfg.imageName,
       Volumes: null, WorkingDir: cfg.workingDir, Entrypoint: cfg.entrypoint.length ? cfg.entrypoint : null, OnBuild: null,
       Labels: cfg.labels, Annotations: cfg.annotations, StopSignal: Number(cfg.stopSignal), CreateCommand: cfg.createCommand,
-      Umask: '0022', Timeout: 0, StopTimeout: cfg.stopTimeout,
+      Umask: (cfg.umask ?? 0o22).toString(8).padStart(4, '0'), Timeout: cfg.timeout ?? 0, StopTimeout: cfg.stopTimeout,
+      ...(cfg.timezone ? { Timezone: cfg.timezone } : {}),
     },
     HostConfig: {
       Binds: cfg.mounts.filter((m) => m.type !== 'tmpfs').map((m) => `${m.type === 'volume' ? m.name : m.source}:${m.destination}${m.options.length ? ':' + m.options.join(',') : ''}`),
       AutoRemove: cfg.autoRemove, CapAdd: cfg.capAdd, CapDrop: cfg.capDrop, Privileged: cfg.privileged, ReadonlyRootfs: cfg.readOnly,
       RestartPolicy: { Name: cfg.restartPolicy, MaximumRetryCount: cfg.restartRetries ?? 0 },
-      NetworkMode: cfg.network, LogConfig: { Type: cfg.logDriver, Path: cfg.logPath }, SecurityOpt: cfg.securityOpt,
+      NetworkMode: cfg.network, LogConfig: { Type: cfg.logDriver, Config: null, Path: cfg.logPath, Tag: cfg.logTag ?? '', Size: logSize(cfg.logSizeMax ?? 0) }, SecurityOpt: cfg.securityOpt,
       Tmpfs: Object.fromEntries(cfg.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')])),
       Ulimits: cfg.ulimits.map((u) => { const [n, v] = u.split('='); const [soft, hard] = v.split(':'); return { Name: `RLIMIT_${n.toUpperCase()}`, Soft: Number(soft), Hard: Number(hard ?? soft) }; }),
       Memory: cfg.memory ?? 0, NanoCpus: cfg.cpus ? Math.round(cfg.cpus * 1e9) : 0, Init: cfg.init,
@@ -252,3 +253,12 @@ async function inspectImages(engine: ContainerEngine, refs: string[], o: Inspect
 }
 
 export { TspodError };
+
+/** --log-opt max-size as podman shows it: 1024-based, with kB/MB/... names ("1kB" for 1024). */
+function logSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${Number(n.toPrecision(4))}${units[i]}`;
+}
+

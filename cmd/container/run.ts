@@ -5,11 +5,25 @@ import { TspodError } from '../../lib/errors.ts';
 import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals } from '../shared/global.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
+/** run -a: the container's streams shown (stdin follows -i, as podman 4.3). */
+export interface AttachStreams { stdout: boolean; stderr: boolean }
+
+export function parseAttach(values: string[] | undefined): AttachStreams | undefined {
+  if (!values?.length) return undefined;
+  const set = new Set<string>();
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const s = v.toLowerCase();
+    if (!['stdin', 'stdout', 'stderr'].includes(s)) throw new TspodError('USAGE', `invalid stream "${v}" for --attach - must be one of stdin, stdout, or stderr: invalid argument`);
+    set.add(s);
+  }
+  return { stdout: set.has('stdout'), stderr: set.has('stderr') };
+}
+
 /**
  * Attach to a created container, start it, relay its stdio until it ends, and return its exit code.
  * Shared by run and start -a.
  */
-export async function startAttached(engine: ContainerEngine, id: string, io: Io, o: { interactive: boolean; tty: boolean; sigProxy: boolean; detachKeys: string; autoRemove?: boolean }): Promise<number | 'detached'> {
+export async function startAttached(engine: ContainerEngine, id: string, io: Io, o: { interactive: boolean; tty: boolean; sigProxy: boolean; detachKeys: string; autoRemove?: boolean; streams?: AttachStreams }): Promise<number | 'detached'> {
   const { connectAttachAccepted, relay, parseDetachKeys, attachTerminal } = await import('../../lib/containers/attach.ts');
   const { acquireLock } = await import('../../lib/lock/index.ts');
   const { join } = await import('node:path');
@@ -29,7 +43,9 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
       const fd = await connectAttachAccepted(engine.store.bundleDir(c.config.id), c.state.conmonPid);
       if (o.tty) restoreTerminal = attachTerminal(stdin, io.stdout as NodeJS.WriteStream, engine.store.bundleDir(id), o.interactive);
       relayP = relay(fd, {
-        stdout: io.stdout, stderr: io.stderr, stdin: o.interactive ? stdin : undefined,
+        // a stream not attached (-a) is read and dropped
+        stdout: o.streams?.stdout === false ? undefined : io.stdout, stderr: o.streams?.stderr === false ? undefined : io.stderr,
+        stdin: o.interactive ? stdin : undefined,
         detachKeys: o.tty && o.interactive ? parseDetachKeys(o.detachKeys) : [],
       });
     });
@@ -53,6 +69,20 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
     for (const s of signals) process.off(s, onSignal);
     restoreTerminal?.();
     attached.release();
+  }
+}
+
+/**
+ * --rmi: the image goes once its container did, unless another container still uses it: then
+ * podman logs why and the run keeps the container's exit status.
+ */
+export async function removeImageAfterRun(globals: Record<string, unknown>, image: string, io: Io): Promise<void> {
+  const { rmCommand } = await import('../image/rm.ts');
+  const quiet: Io = { ...io, stdout: { write: () => true } as unknown as Io['stdout'] };
+  try {
+    await rmCommand().handler({ ...globals, images: [image] } as never, quiet);
+  } catch (err) {
+    io.stderr.write(`ERRO[0000] ${(err as Error).message}\n`);
   }
 }
 
@@ -81,9 +111,11 @@ export function runCommand(): CommandModule<GlobalOptions> {
       if (opts.help) throw new HelpRequested('run');
       argv = effectiveGlobals(argv, opts);
       if (rest.length === 0) throw new TspodError('USAGE', 'run requires at least 1 arg(s), only received 0');
+      if (opts.rmi) opts.rm = true;
+      const streams = parseAttach(opts.attach);
       if (opts.detach && opts.rm && opts.restart && opts.restart !== 'no') throw new TspodError('USAGE', 'the --rm option conflicts with --restart');
       const engine = await openEngine(argv);
-      const co = toCreateOptions(opts, rest[0], rest.slice(1), io);
+      const co = { ...toCreateOptions(opts, rest[0], rest.slice(1), io), ...(opts.rmi ? { removeImage: rest[0] } : {}) };
       const c = await createWithPull(engine, co, opts.pull, !!opts.quiet, io, pullFlagsOf(opts));
       const id = c.config.id;
       if (opts.detach) {
@@ -98,12 +130,14 @@ export function runCommand(): CommandModule<GlobalOptions> {
       }
       let code: number | 'detached';
       try {
-        code = await startAttached(engine, id, io, { interactive: !!opts.interactive, tty: !!opts.tty, sigProxy: opts.sigProxy !== false, detachKeys: opts.detachKeys, autoRemove: !!opts.rm });
+        code = await startAttached(engine, id, io, { interactive: !!opts.interactive, tty: !!opts.tty, sigProxy: opts.sigProxy !== false, detachKeys: opts.detachKeys, autoRemove: !!opts.rm, streams });
       } catch (err) {
         if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
         throw runExitCode(err);
       }
-      return code === 'detached' ? 0 : code;
+      if (code === 'detached') return 0;
+      if (opts.rmi) await removeImageAfterRun(argv as never, rest[0], io);
+      return code;
     },
   };
 }

@@ -79,10 +79,30 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'uts', type: 'string', describe: 'UTS namespace to use (host, private)' },
   { name: 'volume', alias: 'v', type: 'string', multi: true, describe: 'Bind mount a volume into the container' },
   { name: 'workdir', alias: 'w', type: 'string', describe: 'Working directory inside the container' },
+  // the process, its environment and its monitor (lib/containers/process-flags.ts)
+  { name: 'authfile', type: 'string', describe: 'Path of the authentication file (when pulling)' },
+  { name: 'conmon-pidfile', type: 'string', describe: 'Path to the file that will receive the PID of conmon' },
+  { name: 'disable-content-trust', type: 'boolean', describe: 'This is a Docker specific option and is a NOOP' },
+  { name: 'env-merge', type: 'string', multi: true, describe: 'Preprocess environment variables from image before injecting them into the container' },
+  { name: 'http-proxy', type: 'boolean', describe: 'Set proxy environment variables in the container based on the host proxy vars', default: true },
+  { name: 'init-path', type: 'string', describe: 'Path to the container-init binary' },
+  { name: 'log-opt', type: 'string', multi: true, describe: 'Logging driver options (path, max-size, tag)' },
+  { name: 'pidfile', type: 'string', describe: 'Write the container process ID to the file' },
+  { name: 'pod', type: 'string', describe: 'Run container in an existing pod (pods are not supported by tspod)' },
+  { name: 'pod-id-file', type: 'string', describe: 'Read the pod ID from the file (pods are not supported by tspod)' },
+  { name: 'publish-all', alias: 'P', type: 'boolean', describe: 'Publish all exposed ports to random ports on the host interface' },
+  { name: 'read-only-tmpfs', type: 'boolean', describe: 'When running containers in read-only mode mount a read-write tmpfs on /run, /tmp and /var/tmp', default: true },
+  { name: 'timeout', type: 'number', describe: 'Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.' },
+  { name: 'tz', type: 'string', describe: 'Set timezone in container' },
+  { name: 'umask', type: 'string', describe: 'Set umask in container', default: '0022' },
+  { name: 'unsetenv', type: 'string', multi: true, describe: 'Unset environment default variables in container' },
+  { name: 'unsetenv-all', type: 'boolean', describe: 'Unset all default environment variables in container' },
 ];
 
 export const RUN_FLAGS: FlagSpec[] = [
   ...CREATE_FLAGS,
+  { name: 'attach', alias: 'a', type: 'string', multi: true, describe: 'Attach to STDIN, STDOUT or STDERR' },
+  { name: 'rmi', type: 'boolean', describe: 'Remove image unless used by other containers, implies --rm' },
   { name: 'detach', alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
   { name: 'sig-proxy', type: 'boolean', describe: 'Proxy received signals to the process', default: true },
 ];

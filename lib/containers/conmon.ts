@@ -25,6 +25,10 @@ export interface ConmonOptions {
   tty: boolean;
   exitCommand: string[];
   env?: NodeJS.ProcessEnv;
+  /** --log-opt max-size and tag, --timeout (seconds) */
+  logSizeMax?: number;
+  logTag?: string;
+  timeout?: number;
   /** exec sessions: path of the process spec; attach to the session's stdio. */
   exec?: { processSpec: string; attach: boolean };
 }
@@ -54,6 +58,9 @@ export function conmonArgs(o: ConmonOptions): string[] {
   // would close the container's stdin when the first attach client leaves, so a detach kills input
   if (o.tty) a.push('-t');
   else if (o.stdin) a.push('-i');
+  if (o.logSizeMax !== undefined) a.push('--log-size-max', String(o.logSizeMax));
+  if (o.logTag !== undefined) a.push('--log-tag', o.logTag);
+  if (o.timeout) a.push('--timeout', String(o.timeout));
   for (const r of o.runtime.globalArgs) a.push('--runtime-arg', r);
   if (o.exec) {
     a.push('-e', '--exec-process-spec', o.exec.processSpec);

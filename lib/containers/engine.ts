@@ -23,6 +23,7 @@ import type { NetworkFlags } from '../netns/files.ts';
 import { openImageProvider } from './images.ts';
 import { startConmon, startError, classifyStartError } from './conmon.ts';
 import { mark } from './timing.ts';
+import { localtimeFile } from './process-flags.ts';
 
 export interface EngineOptions {
   root?: string;
@@ -89,6 +90,24 @@ export interface CreateOptions extends Omit<NetworkFlags, 'network' | 'rootless'
   platform?: string;
   /** the image was just pulled for --platform: another platform only warns */
   platformPulled?: { quiet: boolean };
+  /** process-flags.ts */
+  conmonPidFile?: string;
+  pidFile?: string;
+  envMerge?: string[];
+  httpProxy?: boolean;
+  initPath?: string;
+  logOpt?: string[];
+  publishAll?: boolean;
+  readOnlyTmpfs?: boolean;
+  timeout?: number;
+  tz?: string;
+  umask?: string;
+  unsetEnv?: string[];
+  unsetEnvAll?: boolean;
+  /** --pod/--pod-id-file: refused, tspod has no pods */
+  pod?: string;
+  /** run --rmi: the image as named, which the exit command of a detached run removes too */
+  removeImage?: string;
 }
 
 export const SIGNALS: Record<string, number> = {
@@ -251,7 +270,16 @@ export class ContainerEngine {
     const entry = o.entrypoint !== undefined ? parseEntrypoint(o.entrypoint) : undefined;
     const { entrypoint, cmd, command } = processArgs(ic, entry, o.args);
     if (command.length === 0) throw new TspodError('NO_COMMAND', 'no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
-    const env = mergeEnv(ic.Env ?? [], o.envHost ? cf.hostEnv() : [], ...(o.envFile ?? []).map((f) => readEnvFile(f, process.env)), expandEnvFlags(o.env ?? [], process.env));
+    if (o.pod) throw new TspodError('NO_POD', `no pod with name or ID ${o.pod} found: no such pod`); // tspod has no pods
+    const pf = await import('./process-flags.ts');
+    // the host's proxy variables, unless --env-host brought them all already (podman's order)
+    const proxy = o.httpProxy !== false && !o.envHost ? pf.proxyEnv(process.env) : [];
+    const imageEnv = pf.withoutUnset(ic.Env ?? [], o.unsetEnv, o.unsetEnvAll);
+    const env = mergeEnv(imageEnv, pf.mergedEnv(imageEnv, o.envMerge), o.envHost ? cf.hostEnv() : proxy, ...(o.envFile ?? []).map((f) => readEnvFile(f, process.env)), expandEnvFlags(o.env ?? [], process.env));
+    const umask = o.umask !== undefined && o.umask !== '0022' ? pf.parseUmask(o.umask) : undefined;
+    if (o.tz) pf.localtimeFile(o.tz); // checked now, mounted at each start
+    const logOpts = pf.parseLogOpts(o.logOpt);
+    if (o.timeout !== undefined && !(Number.isInteger(o.timeout) && o.timeout >= 0)) throw new TspodError('USAGE', `invalid argument "${o.timeout}" for "--timeout" flag`);
     const restart = o.restart ?? 'no';
     const [policy, retries] = restart.split(':');
     if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(policy)) throw new TspodError('INVALID_RESTART', `invalid restart policy "${restart}"`);
@@ -278,6 +306,11 @@ export class ContainerEngine {
     const mounts = this.parseMounts(o);
     const labels = { ...(ic.Labels ?? {}), ...cf.readLabelFiles(o.labelFile), ...parseKeyValues(o.label) };
     const exposed = [...new Set([...Object.keys(ic.ExposedPorts ?? {}).map((p) => (p.includes('/') ? p : `${p}/tcp`)), ...cf.parseExpose(o.expose)])];
+    // -P: each exposed port not published by -p gets a free host port
+    const published = await parsePublish(o.publish);
+    const wanted = o.publishAll ? [...published, ...(await parsePublish(pf.unpublished(exposed, published)))] : published;
+    // a host port left to choose is chosen now, as podman does: inspect, port and ps show it from the start
+    const ports = wanted.some((p) => p.hostPort === 0) ? await (await import('../netns/ports.ts')).assignHostPorts(wanted) : wanted;
     // '' = the default: slirp4netns/pasta rootless, the bridge network rootful (lib/netns decides)
     const network = nsx.resolveSharedMode('net', o.network, ref) ?? '';
     (await import('../netns/files.ts')).checkNetworkFlags({ ...o, network, rootless: this.rootless });
@@ -330,9 +363,20 @@ export class ContainerEngine {
       ...(o.ip !== undefined ? { staticIp: o.ip } : {}),
       ...(o.networkAlias?.length ? { networkAliases: o.networkAlias } : {}),
       ...(o.noHosts ? { noHosts: true } : {}),
-      ports: await parsePublish(o.publish),
+      ports,
       logDriver: o.logDriver === 'none' ? 'none' : o.logDriver === 'json-file' ? 'json-file' : 'k8s-file',
-      logPath: join(this.store.bundleDir(id), 'ctr.log'),
+      logPath: logOpts.path ? resolvePath(logOpts.path) : join(this.store.bundleDir(id), 'ctr.log'),
+      ...(logOpts.maxSize !== undefined ? { logSizeMax: logOpts.maxSize } : {}),
+      ...(logOpts.tag !== undefined ? { logTag: logOpts.tag } : {}),
+      ...(o.pidFile ? { pidFile: resolvePath(o.pidFile) } : {}),
+      ...(o.conmonPidFile ? { conmonPidFile: resolvePath(o.conmonPidFile) } : {}),
+      ...(o.timeout ? { timeout: o.timeout } : {}),
+      ...(umask !== undefined ? { umask } : {}),
+      ...(o.tz ? { timezone: o.tz } : {}),
+      ...(o.initPath ? { initPath: o.initPath } : {}),
+      ...(o.readOnlyTmpfs === false ? { readOnlyTmpfs: false } : {}),
+      ...(o.unsetEnvAll ? { unsetEnvAll: true } : o.unsetEnv?.length ? { unsetEnv: o.unsetEnv } : {}),
+      ...(o.removeImage ? { removeImage: o.removeImage } : {}),
       rootless: this.rootless,
       runtime: this.opts.runtime ?? '',
       createCommand: o.createCommand ?? [],
@@ -559,7 +603,10 @@ export class ContainerEngine {
     if (cfg.network.startsWith('container:')) net.files = (await import('./namespaces.ts')).joinedNetworkFiles(this.store.runDir(cfg.network.slice('container:'.length)), cfg);
     const files = this.writeRunFiles(cfg, net);
     let initPath: string | undefined;
-    if (cfg.init) {
+    if (cfg.init && cfg.initPath) {
+      if (!existsSync(cfg.initPath)) throw new TspodError('NO_INIT', `container-init binary not found on the host: stat ${cfg.initPath}: no such file or directory`);
+      initPath = cfg.initPath;
+    } else if (cfg.init) {
       initPath = findBinary('catatonit') ?? findBinary('tini');
       if (!initPath) throw new TspodError('NO_INIT', 'container-init binary not found on the host: install catatonit');
     }
@@ -580,7 +627,7 @@ export class ContainerEngine {
       config: cfg, rootfs, hostsPath: files.hosts, hostnamePath: files.hostname, resolvPath: files.resolv,
       containerEnvPath: files.containerEnv, mountSources: await this.mountSources(cfg), imageEnv: [], netnsPath: net.netnsPath,
       hostNetwork: net.mode === 'host', namespacePaths: nsPaths,
-      cgroupV2: cgroupV2(), initPath,
+      cgroupV2: cgroupV2(), initPath, localtime: cfg.timezone ? this.copyLocaltime(cfg) : undefined,
     });
     const bundle = this.store.bundleDir(cfg.id);
     mkdirSync(bundle, { recursive: true });
@@ -588,7 +635,7 @@ export class ContainerEngine {
     mkdirSync(this.store.exitDir(), { recursive: true });
     rmSync(this.store.exitFile(cfg.id), { force: true });
     const runDir = this.store.runDir(cfg.id);
-    let exitCommand = [...this.selfCommand(), 'container', 'cleanup', ...(cfg.autoRemove ? ['--rm'] : []), cfg.id];
+    let exitCommand = [...this.selfCommand(), 'container', 'cleanup', ...(cfg.autoRemove ? ['--rm'] : []), ...(cfg.removeImage ? ['--rmi'] : []), cfg.id];
     const flockBin = findBinary('flock');
     if (flockBin) {
       // A foreground `run`/`start -a` holds attach.lock and cleans up itself: then skip starting a
@@ -599,7 +646,8 @@ export class ContainerEngine {
     await deleted;
     const { pid } = await startConmon({
       conmonPath: this.opts.conmon, id: cfg.id, name: cfg.names[0], runtime, bundle,
-      pidFile: join(runDir, 'pidfile'), conmonPidFile: join(runDir, 'conmon.pid'),
+      pidFile: cfg.pidFile ?? join(runDir, 'pidfile'), conmonPidFile: cfg.conmonPidFile ?? join(runDir, 'conmon.pid'),
+      logSizeMax: cfg.logSizeMax, logTag: cfg.logTag, timeout: cfg.timeout,
       exitDir: this.store.exitDir(), persistDir: runDir, logDriver: cfg.logDriver, logPath: cfg.logPath,
       logLevel: this.opts.logLevel === 'debug' ? 'debug' : undefined,
       stdin: cfg.interactive, tty: cfg.tty, exitCommand,
@@ -611,7 +659,7 @@ export class ContainerEngine {
       mark('network configured');
     }
     let conmonPid = 0;
-    try { conmonPid = Number(readFileSync(join(runDir, 'conmon.pid'), 'utf8').trim()); } catch { /* written by conmon before sync */ }
+    try { conmonPid = Number(readFileSync(cfg.conmonPidFile ?? join(runDir, 'conmon.pid'), 'utf8').trim()); } catch { /* written by conmon before sync */ }
     c.state.pid = pid;
     c.state.conmonPid = conmonPid;
     c.state.runtimeCreated = true;
@@ -628,6 +676,13 @@ export class ContainerEngine {
     } catch (err) {
       throw (await import('./namespaces.ts')).dependencyError(id, err);
     }
+  }
+
+  /** --tz: podman binds a copy of the zone's file, owned by the container's root, on /etc/localtime. */
+  private copyLocaltime(cfg: ContainerConfig): string {
+    const copy = join(this.store.runDir(cfg.id), 'localtime');
+    copyFileSync(localtimeFile(cfg.timezone!), copy);
+    return copy;
   }
 
   /** The network of the run before, when a restart by policy left it up and it still works; a dead one is torn down. */

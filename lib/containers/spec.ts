@@ -280,6 +280,8 @@ export interface SpecInputs {
   imageEnv: string[];
   cgroupV2: boolean;
   initPath?: string;
+  /** --tz: the zoneinfo file bound on /etc/localtime. */
+  localtime?: string;
   /** The container shares the host's network namespace. */
   hostNetwork?: boolean;
   /** linux.seccomp, already made for this container's capabilities (seccomp.ts). */
@@ -295,14 +297,16 @@ export function generateSpec(i: SpecInputs): Spec {
   const caps = capabilities(c);
   // HOSTNAME only when neither the image nor the flags (-e, --env-host) set one, as podman
   const ownHostname = [...i.imageEnv, ...c.env].some((e) => e.startsWith('HOSTNAME='));
-  const env = mergeEnv([DEFAULT_PATH, 'TERM=xterm', 'container=podman'], i.imageEnv, c.env, [`HOME=${user.home}`], ownHostname ? [] : [`HOSTNAME=${c.hostname}`]);
+  // podman's own defaults, less what --unsetenv/--unsetenv-all drop
+  const defaults = c.unsetEnvAll ? [] : [DEFAULT_PATH, 'TERM=xterm', 'container=podman'].filter((e) => !c.unsetEnv?.includes(e.slice(0, e.indexOf('='))));
+  const env = mergeEnv(defaults, i.imageEnv, c.env, [`HOME=${user.home}`], ownHostname ? [] : [`HOSTNAME=${c.hostname}`]);
   // an explicit HOME from the image or flags wins over the passwd one
   const home = [...i.imageEnv, ...c.env].filter((e) => e.startsWith('HOME=')).pop();
   const finalEnv = home ? mergeEnv(env, [home]) : env;
   const hostNet = i.hostNetwork ?? c.network === 'host';
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev', ...sec.procOpts] },
-    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=65536k'] },
     // sysfs may only be mounted by the owner of the network namespace: rootless + host network binds it
     c.rootless && hostNet
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
@@ -317,6 +321,7 @@ export function generateSpec(i: SpecInputs): Spec {
   ].filter((m) => m.source !== ''); // no hosts/resolv.conf made (--no-hosts, --network none): the image's
   if (!c.rootless) mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', c.privileged ? 'rw' : 'ro'] });
   if (i.initPath) mounts.push({ destination: '/run/podman-init', type: 'bind', source: i.initPath, options: ['bind', 'ro', 'rprivate'] });
+  if (i.localtime) mounts.push({ destination: '/etc/localtime', type: 'bind', source: i.localtime, options: ['bind', 'ro', 'rprivate'] });
   c.mounts.forEach((m, n) => {
     if (m.type === 'tmpfs') {
       mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: m.options.length ? m.options : ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
@@ -334,7 +339,7 @@ export function generateSpec(i: SpecInputs): Spec {
     ociVersion: '1.0.2-dev',
     process: {
       terminal: c.tty,
-      user: { uid: user.uid, gid: user.gid, umask: 0o22, ...(gids.length ? { additionalGids: gids } : {}) },
+      user: { uid: user.uid, gid: user.gid, umask: c.umask ?? 0o22, ...(gids.length ? { additionalGids: gids } : {}) },
       args,
       env: finalEnv,
       cwd: c.workingDir || '/',
@@ -377,7 +382,7 @@ export function generateSpec(i: SpecInputs): Spec {
     };
   }
   if (!hostNet) spec.linux.sysctl = { 'net.ipv4.ping_group_range': '0 0' };
-  if (c.readOnly) {
+  if (c.readOnly && c.readOnlyTmpfs !== false) {
     // --read-only: podman keeps /tmp, /var/tmp and /run writable (read-only-tmpfs=true)
     for (const d of ['/tmp', '/var/tmp', '/run']) if (!mounts.some((m) => m.destination === d)) {
       mounts.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev'] });

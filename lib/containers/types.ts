@@ -82,6 +82,21 @@ export interface ContainerConfig {
   cidFile?: string;
   /** The image's EXPOSE and --expose, "80/tcp" (inspect's Ports with no binding). */
   exposedPorts?: string[];
+  /** --log-opt max-size and tag; --pidfile, --conmon-pidfile (absolute; else the run dir's); --timeout seconds. */
+  logSizeMax?: number;
+  logTag?: string;
+  pidFile?: string;
+  conmonPidFile?: string;
+  timeout?: number;
+  /** --umask other than 0022, --tz (a zone name or local), --init-path, --read-only-tmpfs=false, --unsetenv(-all). */
+  umask?: number;
+  timezone?: string;
+  initPath?: string;
+  readOnlyTmpfs?: boolean;
+  unsetEnv?: string[];
+  unsetEnvAll?: boolean;
+  /** run --rmi: the image as named on the command line */
+  removeImage?: string;
   /** Image layer diffIDs bottom->top, kept so the rootfs can be mounted without the image store. */
   layers: string[];
   layerDirs: string[];
