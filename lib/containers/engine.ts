@@ -582,11 +582,12 @@ export class ContainerEngine {
       c.state.runtimeCreated = false;
     }
     // namespaces of other containers (started first when not running), ns:PATH ones
-    const nsPaths = await (await import('./namespaces.ts')).namespacePaths(cfg, (dep) => this.dependencyPid(dep));
+    const nsx = await import('./namespaces.ts');
+    const nsPaths = await nsx.namespacePaths(cfg, (dep) => this.dependencyPid(dep));
     const kept = nsPaths.net ? undefined : await this.keptNetwork(c);
     // independent, so they overlap: the network first, as its helpers (unshare, slirp4netns, pasta,
     // netavark) are processes that run while this one does the synchronous work of the mount
-    const netP = (kept ? Promise.resolve(kept) : this.setupNetwork(nsPaths.net ? { ...cfg, network: `ns:${nsPaths.net}` } : cfg)).finally(() => mark('network set up'));
+    const netP = (kept ? Promise.resolve(kept) : this.setupNetwork({ ...cfg, network: nsx.networkToSetUp(cfg, nsPaths, (dep) => this.store.get(dep)?.config.network) })).finally(() => mark('network set up'));
     netP.catch(() => {}); // settled below: a failure before that (a missing slirp4netns) must not be an unhandled rejection
     // one turn of the event loop lets the network reach its first helper process before the mount
     // (synchronous mount(2) and file work) holds this thread
@@ -600,7 +601,7 @@ export class ContainerEngine {
     const rootfs = rootfsR.value, net = netR.value;
     mark('rootfs mounted, network set up');
     // in another container's network namespace: its resolv.conf and hosts (podman)
-    if (cfg.network.startsWith('container:')) net.files = (await import('./namespaces.ts')).joinedNetworkFiles(this.store.runDir(cfg.network.slice('container:'.length)), cfg);
+    if (cfg.network.startsWith('container:')) net.files = nsx.joinedNetworkFiles(this.store.runDir(cfg.network.slice('container:'.length)), cfg);
     const files = this.writeRunFiles(cfg, net);
     let initPath: string | undefined;
     if (cfg.init && cfg.initPath) {

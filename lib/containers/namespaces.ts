@@ -112,3 +112,13 @@ export function joinedNetworkFiles(depRunDir: string, cfg: ContainerConfig): { h
 export function discardsPorts(network: string): boolean {
   return /^(host|none|container:)/.test(network);
 }
+
+/**
+ * The network mode to set up for cfg: the namespace at nsPaths.net (ns:PATH), or the host's own
+ * network when the other container uses it (runc may not set the container's sysctls there).
+ */
+export function networkToSetUp(cfg: ContainerConfig, nsPaths: Partial<Record<NsKind, string>>, networkOf: (id: string) => string | undefined): string {
+  if (!nsPaths.net) return cfg.network;
+  if (cfg.network.startsWith('container:') && networkOf(cfg.network.slice('container:'.length)) === 'host') return 'host';
+  return `ns:${nsPaths.net}`;
+}

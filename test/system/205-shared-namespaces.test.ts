@@ -7,6 +7,7 @@ import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readlinkSync } from 'node:fs';
 import { containerFixture, missingFeature, podmanPeer, uniqueName, type ContainerFixture, type PodmanPeer } from '../helpers/containers.ts';
 
 const skip = missingFeature();
@@ -47,6 +48,16 @@ t('container:NAME for pid, ipc, uts and network: the same namespaces, hostname a
   const own = await f.tspod(['run', '--rm', f.image, 'sh', '-c', NS]);
   const diff = own.stdout.split('\n').slice(0, 4).filter((l, n) => l !== theirs.stdout.split('\n')[n]);
   assert.is(diff.length, 4, own.stdout);
+  await f.tspod(['rm', '-f', '-t', '0', a]);
+});
+
+t('--network container:NAME of a container on the host network: the host\'s', async () => {
+  const a = uniqueName('ns-h');
+  const r = await f.tspod(['run', '-d', '--name', a, '--network', 'host', f.image, 'sleep', '600']);
+  assert.is(r.code, 0, r.stderr);
+  const ours = await f.tspod(['run', '--rm', '--network', `container:${a}`, f.image, 'readlink', '/proc/self/ns/net']);
+  assert.is(ours.code, 0, ours.stderr);
+  assert.is(ours.stdout, `${readlinkSync('/proc/self/ns/net')}\n`);
   await f.tspod(['rm', '-f', '-t', '0', a]);
 });
 
