@@ -56,6 +56,8 @@ interface SendOptions {
   follow?: boolean;
   /** Statuses returned to the caller without throwing (404 for exists-style calls). */
   pass?: number[];
+  /** A large body follows (a blob): HttpInit.bulk. */
+  bulk?: boolean;
 }
 
 interface Response { status: number; headers: Headers; body: ResponseBody; url: string }
@@ -287,7 +289,7 @@ export class RegistryClient {
       if (authz) headers.authorization = authz;
       let res: Awaited<ReturnType<HttpClient['request']>>;
       try {
-        res = await this.http.request(url, { method, headers, body: o.body });
+        res = await this.http.request(url, { method, headers, body: o.body, bulk: o.bulk });
       } catch (err) {
         throw new RegistryError({ status: 0, method, url, message: `${method} ${this.registry}: ${networkReason(err)}`, cause: err });
       }
@@ -401,7 +403,7 @@ export class RegistryClient {
   async getBlob(repo: string, digest: string, offset = 0): Promise<{ stream: Readable; size: number }> {
     const open = async (from: number) => {
       const res = await this.send({ method: 'GET', path: `/v2/${repo}/blobs/${digest}`, repo, scopes: [repositoryScope(repo, ['pull'])],
-        headers: from > 0 ? { range: `bytes=${from}-` } : {}, ok: [200, 206], follow: true });
+        headers: from > 0 ? { range: `bytes=${from}-` } : {}, ok: [200, 206], follow: true, bulk: true });
       const len = Number(header(res.headers, 'content-length'));
       let skip = 0;
       // A server that ignores Range sends everything: drop what we already have.

@@ -9,11 +9,13 @@ import { createRequire } from 'node:module';
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { bulkGet } from './bulk-get.ts';
 
 export type Headers = Record<string, string | string[] | undefined>;
 export type ResponseBody = Readable & { dump(): Promise<void> };
 export interface HttpResponse { statusCode: number; headers: Headers; body: ResponseBody }
-export interface HttpInit { method: string; headers: Record<string, string>; body?: Buffer | Readable | string }
+/** bulk: a GET of a large body (a blob), read by bulk-get.ts when the URL is plain http. */
+export interface HttpInit { method: string; headers: Record<string, string>; body?: Buffer | Readable | string; bulk?: boolean }
 export interface TlsOptions { rejectUnauthorized: boolean; ca?: string[]; cert?: string; key?: string }
 
 /** One TLS context per distinct set of trust roots and client certificate in this process: given as
@@ -46,6 +48,10 @@ export class HttpClient {
       return { statusCode: r.statusCode, headers: r.headers as Headers, body: r.body as unknown as ResponseBody };
     }
     const u = new URL(url);
+    if (init.bulk && u.protocol === 'http:' && init.method === 'GET' && init.body === undefined) {
+      const r = await bulkGet(u, init.headers, registryTimeoutMs());
+      if (r) return r;
+    }
     const secure = u.protocol === 'https:';
     const agent = secure
       ? (this.https ??= new (https().Agent)({ keepAlive: true, maxSockets: 8, ...tlsAgentOptions(typeof this.tls === 'function' ? this.tls() : this.tls) }))
