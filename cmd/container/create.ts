@@ -8,6 +8,8 @@ import type { Container } from '../../lib/containers/types.ts';
 /** Map parsed flags to the engine's CreateOptions. */
 export function toCreateOptions(o: Record<string, any>, image: string, args: string[], io: Io): CreateOptions {
   return {
+    // the resource and user-namespace flags, parsed by lib/containers/resources.ts and userns.ts
+    resourceFlags: o, usernsFlags: o,
     image, args, name: o.name, entrypoint: o.entrypoint, env: o.env, envFile: o.envFile, workdir: o.workdir, user: o.user,
     hostname: o.hostname, tty: o.tty, interactive: o.interactive, rm: o.rm, volume: o.volume, mount: o.mount, tmpfs: o.tmpfs,
     readOnly: o.readOnly, capAdd: o.capAdd?.flatMap((c: string) => c.split(',')), capDrop: o.capDrop?.flatMap((c: string) => c.split(',')),

@@ -90,6 +90,9 @@ export interface CreateOptions extends Omit<NetworkFlags, 'network' | 'rootless'
   platform?: string;
   /** the image was just pulled for --platform: another platform only warns */
   platformPulled?: { quiet: boolean };
+  /** resource limits and kernel settings (resources.ts), user namespace (userns.ts): the parsed flags */
+  resourceFlags?: import('./resources.ts').ResourceFlags;
+  usernsFlags?: import('./userns.ts').UsernsFlags;
   /** process-flags.ts */
   conmonPidFile?: string;
   pidFile?: string;
@@ -314,7 +317,13 @@ export class ContainerEngine {
     // '' = the default: slirp4netns/pasta rootless, the bridge network rootful (lib/netns decides)
     const network = nsx.resolveSharedMode('net', o.network, ref) ?? '';
     (await import('../netns/files.ts')).checkNetworkFlags({ ...o, network, rootless: this.rootless });
-    if ((o.memory || o.cpus) && this.rootless && !cgroupV2()) {
+    const userns = o.usernsFlags ? (await import('./userns.ts')).parseUsernsFlags(o.usernsFlags, { rootless: this.rootless }) : undefined;
+    const rsx = await import('./resources.ts');
+    const resources = o.resourceFlags ? await rsx.parseResourceFlags(o.resourceFlags, {
+      rootless: this.rootless, cgroupV2: cgroupV2(), network, ipcMode, utsMode, ownUserns: !!userns, memory: o.memory ? parseMemory(o.memory) : undefined, cpus: o.cpus,
+      runtimeName: async () => (await this.runtime()).name, warn: (l) => process.stderr.write(l),
+    }) : undefined;
+    if ((o.memory || o.cpus || rsx.hasLimits(resources)) && this.rootless && !cgroupV2()) {
       // podman prints this plain line (a specgen warning, not a log message)
       process.stderr.write('Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
     }
@@ -327,7 +336,8 @@ export class ContainerEngine {
       command, entrypoint, cmd,
       env,
       workingDir: o.workdir ?? (ic.WorkingDir || '/'),
-      user: o.user ?? ic.User ?? '',
+      // --userns keep-id runs as the user's own ids (podman)
+      user: o.user ?? (userns?.keepId ? `${userns.keepId.uid}:${userns.keepId.gid}` : ic.User ?? ''),
       // in another container's UTS namespace, its hostname (podman)
       hostname: o.hostname ?? (utsMode?.startsWith('container:') ? this.store.get(utsMode.slice('container:'.length))?.config.hostname : undefined) ?? id.slice(0, 12),
       tty: !!o.tty,
@@ -354,6 +364,8 @@ export class ContainerEngine {
       ...(utsMode ? { utsMode } : {}),
       memory: o.memory ? parseMemory(o.memory) : undefined,
       cpus: o.cpus,
+      ...(resources ? { resources } : {}),
+      ...(userns ? { userns } : {}),
       mounts,
       network,
       ...(o.addHost?.length ? { hostAdd: o.addHost } : {}),
@@ -513,7 +525,12 @@ export class ContainerEngine {
     const r = this.rootfsDir(c.id);
     // a podman user's storage.conf may ask for fuse-overlayfs and mount options
     const { mountProgram, mountOpt } = this.opts.storageOpt ? parseStorageOpts(this.opts.storageOpt) : loadStorageConf();
-    await mountOverlay({ lowerDirs: [...c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt, volatile: c.autoRemove });
+    // a user namespace of its own: the layers with owners shifted for it (userns.ts)
+    const usx = c.userns ? await import('./userns.ts') : undefined;
+    const layerDirs = usx ? usx.mappedLayerDirs(c.layerDirs, c.userns, this.graphRoot) : c.layerDirs;
+    await mountOverlay({ lowerDirs: [...layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt, volatile: c.autoRemove });
+    usx?.prepareRootfs(r.merged, c.userns);
+    usx?.openPaths([r.merged, this.store.runDir(c.id), join(this.graphRoot, 'volumes')], [this.graphRoot, this.runRoot]);
     return r.merged;
   }
 

@@ -7,6 +7,8 @@ import type { ContainerConfig as ImageRunConfig } from '../oci/types.ts';
 import type { Mount, Rlimit, Spec } from '../oci/runtime-spec.ts';
 import type { ContainerConfig } from './types.ts';
 import { additionalGids, applySpecFlags } from './specflags.ts';
+import { applyResources } from './resources.ts';
+import { applyUserns } from './userns.ts';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -389,5 +391,7 @@ export function generateSpec(i: SpecInputs): Spec {
     }
   }
   applySpecFlags(spec, c, i.namespacePaths);
+  applyResources(spec, c, i.cgroupV2);
+  applyUserns(spec, c.userns, !i.netnsPath && !hostNet);
   return spec;
 }

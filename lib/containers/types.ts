@@ -61,6 +61,10 @@ export interface ContainerConfig {
   utsMode?: string;
   memory?: number;
   cpus?: number;
+  /** --cpu-*, --memory-*, --pids-limit, --blkio-*, --sysctl, --cgroup* (resources.ts) */
+  resources?: import('./resources.ts').ResourceConfig;
+  /** --userns, --uidmap, --gidmap, --subuidname, --subgidname (userns.ts) */
+  userns?: import('./userns.ts').UsernsConfig;
   mounts: MountSpec[];
   network: string;
   /** --add-host, --dns, --dns-search, --dns-option, --ip, --network-alias, --no-hosts (absent: not given). */

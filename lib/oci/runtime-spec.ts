@@ -54,9 +54,19 @@ export interface Namespace {
 
 export interface LinuxResources {
   devices?: { allow: boolean; type?: string; major?: number; minor?: number; access?: string }[];
-  memory?: { limit?: number; swap?: number };
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
+  memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
+  blockIO?: {
+    weight?: number;
+    weightDevice?: { major: number; minor: number; weight: number }[];
+    throttleReadBpsDevice?: { major: number; minor: number; rate: number }[];
+    throttleWriteBpsDevice?: { major: number; minor: number; rate: number }[];
+    throttleReadIOPSDevice?: { major: number; minor: number; rate: number }[];
+    throttleWriteIOPSDevice?: { major: number; minor: number; rate: number }[];
+  };
+  /** cgroup v2 files by name (--cgroup-conf) */
+  unified?: Record<string, string>;
 }
 
 /** A device node the runtime makes in the container (config-linux.md#devices). */
