@@ -316,6 +316,9 @@ export class ContainerEngine {
     const ports = wanted.some((p) => p.hostPort === 0) ? await (await import('../netns/ports.ts')).assignHostPorts(wanted) : wanted;
     // '' = the default: slirp4netns/pasta rootless, the bridge network rootful (lib/netns decides)
     const network = nsx.resolveSharedMode('net', o.network, ref) ?? '';
+    if (wanted.length && nsx.discardsPorts(network)) {
+      process.stderr.write('Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use\n');
+    }
     (await import('../netns/files.ts')).checkNetworkFlags({ ...o, network, rootless: this.rootless });
     const userns = o.usernsFlags ? (await import('./userns.ts')).parseUsernsFlags(o.usernsFlags, { rootless: this.rootless }) : undefined;
     const rsx = await import('./resources.ts');
@@ -375,7 +378,7 @@ export class ContainerEngine {
       ...(o.ip !== undefined ? { staticIp: o.ip } : {}),
       ...(o.networkAlias?.length ? { networkAliases: o.networkAlias } : {}),
       ...(o.noHosts ? { noHosts: true } : {}),
-      ports,
+      ports: nsx.discardsPorts(network) ? [] : ports,
       logDriver: o.logDriver === 'none' ? 'none' : o.logDriver === 'json-file' ? 'json-file' : 'k8s-file',
       logPath: logOpts.path ? resolvePath(logOpts.path) : join(this.store.bundleDir(id), 'ctr.log'),
       ...(logOpts.maxSize !== undefined ? { logSizeMax: logOpts.maxSize } : {}),

@@ -151,6 +151,20 @@ t('--network container:NAME: that container\'s resolv.conf and a copy of its hos
   await f.tspod(['rm', '-f', '-t', '0', a]);
 });
 
+t('-p with --network host, none or container:NAME: podman\'s warning, and no ports', async () => {
+  const a = uniqueName('ns-p');
+  assert.is((await f.tspod(['create', '--name', a, f.image, 'true'])).code, 0);
+  for (const mode of ['host', 'none', `container:${a}`]) {
+    const c = await f.tspod(['create', '--network', mode, '-p', '8080:80', f.image, 'true']);
+    assert.is(c.code, 0, c.stderr);
+    assert.is(c.stderr, 'Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use\n', mode);
+    const ports = await f.tspod(['inspect', '--format', '{{json .NetworkSettings.Ports}} {{json .HostConfig.PortBindings}}', c.stdout.trim()]);
+    assert.is(ports.stdout, '{} {}\n', mode);
+    await f.tspod(['rm', c.stdout.trim()]);
+  }
+  await f.tspod(['rm', a]);
+});
+
 const ERRORS: [string[], string][] = [
   [['--pid', 'container:nosuch-ns'], 'Error: looking up container to share pid namespace with: no container with name or ID "nosuch-ns" found: no such container\n'],
   [['--ipc', 'container:nosuch-ns'], 'Error: looking up container to share ipc namespace with: no container with name or ID "nosuch-ns" found: no such container\n'],
