@@ -1,7 +1,7 @@
 import type { CommandModule, GlobalOptions, Io } from '../types.ts';
 import { CREATE_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
-import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals } from '../shared/global.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals, globalIo } from '../shared/global.ts';
 import type { ContainerEngine, CreateOptions } from '../../lib/containers/engine.ts';
 import type { Container } from '../../lib/containers/types.ts';
 
@@ -22,7 +22,7 @@ export function toCreateOptions(o: Record<string, any>, image: string, args: str
     onReplaced: (name) => io.stdout.write(`${name}\n`),
     conmonPidFile: o.conmonPidfile, pidFile: o.pidfile, envMerge: o.envMerge, httpProxy: o.httpProxy, initPath: o.initPath,
     logOpt: o.logOpt, publishAll: o.publishAll, readOnlyTmpfs: o.readOnlyTmpfs, timeout: o.timeout, tz: o.tz, umask: o.umask,
-    unsetEnv: o.unsetenv, unsetEnvAll: o.unsetenvAll, pod: o.pod ?? o.podIdFile,
+    unsetEnv: o.unsetenv, unsetEnvAll: o.unsetenvAll, pod: o.pod ?? o.podIdFile, healthFlags: o,
     ...(io ? {} : {}),
   };
 }
@@ -89,6 +89,7 @@ export function createCommand(): CommandModule<GlobalOptions> {
       const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'create'), [...CREATE_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG]);
       if (opts.help) throw new HelpRequested('create');
       argv = effectiveGlobals(argv, opts);
+      io = globalIo(argv, io); // --noout after the verb
       if (rest.length === 0) throw new TspodError('USAGE', 'create requires at least 1 arg(s), only received 0');
       const engine = await openEngine(argv);
       const co = toCreateOptions(opts, rest[0], rest.slice(1), io);

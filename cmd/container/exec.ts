@@ -1,7 +1,7 @@
 import type { CommandModule, GlobalOptions } from '../types.ts';
 import { EXEC_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
-import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals } from '../shared/global.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals, globalIo } from '../shared/global.ts';
 
 export function execCommand(): CommandModule<GlobalOptions> {
   return {
@@ -13,6 +13,7 @@ export function execCommand(): CommandModule<GlobalOptions> {
       const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'exec'), [...EXEC_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG]);
       if (opts.help) throw new HelpRequested('exec');
       argv = effectiveGlobals(argv, opts);
+      io = globalIo(argv, io); // --noout after the verb
       const engine = await openEngine(argv);
       let ref = rest[0];
       let cmd = rest.slice(1);

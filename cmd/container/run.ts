@@ -2,7 +2,7 @@ import type { CommandModule, GlobalOptions, Io } from '../types.ts';
 import { RUN_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { createWithPull, pullFlagsOf, toCreateOptions } from './create.ts';
 import { TspodError } from '../../lib/errors.ts';
-import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals } from '../shared/global.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals, globalIo } from '../shared/global.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
 /** run -a: the container's streams shown (stdin follows -i, as podman 4.3). */
@@ -110,6 +110,7 @@ export function runCommand(): CommandModule<GlobalOptions> {
       const { opts, rest } = parseFlags(argsAfterVerb(argv as any, 'run'), [...RUN_FLAGS, ...GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG]);
       if (opts.help) throw new HelpRequested('run');
       argv = effectiveGlobals(argv, opts);
+      io = globalIo(argv, io); // --noout after the verb
       if (rest.length === 0) throw new TspodError('USAGE', 'run requires at least 1 arg(s), only received 0');
       if (opts.rmi) opts.rm = true;
       const streams = parseAttach(opts.attach);

@@ -212,6 +212,9 @@ t('--noout: nothing on stdout (fast path, yargs, run -d), errors still on stderr
   const d = await f.tspod(['--noout', 'run', '-d', '--name', name, f.image, 'true']);
   assert.is(d.code, 0, d.stderr);
   assert.is(d.stdout, '', 'no container ID');
+  const after = await f.tspod(['create', '--noout', f.image, 'true']);
+  assert.is(after.code, 0, after.stderr);
+  assert.is(after.stdout, '', 'after the verb too');
   const ins = await f.tspod(['inspect', '--format', '{{.Name}}', name]);
   assert.is(ins.stdout, `${name}\n`);
   const err = await f.tspod(['--noout', 'inspect', 'nosuch-' + name]);
