@@ -72,6 +72,9 @@ t('a user network: Networks[name] holds the address the container has; the top l
   assert.equal([s.IPAddress, s.Gateway, s.MacAddress, s.IPPrefixLen], ['', '', '', 0], 'podman fills the top level only on the default network');
   assert.ok(s.SandboxKey.includes(id), s.SandboxKey);
   assert.equal(Object.keys(s.Networks), [net]);
+  // the idiom scripts use to read a container's address on user networks
+  const idiom = await f.tspod(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}}{{end}}', name]);
+  assert.is(idiom.stdout, `${net}=${got.ip}\n`);
 });
 
 tRootful('the default network alone: the top level repeats its address', async () => {
