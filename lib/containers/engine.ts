@@ -323,7 +323,7 @@ export class ContainerEngine {
     const userns = o.usernsFlags ? (await import('./userns.ts')).parseUsernsFlags(o.usernsFlags, { rootless: this.rootless }) : undefined;
     const rsx = await import('./resources.ts');
     const resources = o.resourceFlags ? await rsx.parseResourceFlags(o.resourceFlags, {
-      rootless: this.rootless, cgroupV2: cgroupV2(), network, ipcMode, utsMode, ownUserns: !!userns, memory: o.memory ? parseMemory(o.memory) : undefined, cpus: o.cpus,
+      rootless: this.rootless, cgroupV2: cgroupV2(), network, ipcMode, utsMode, memory: o.memory ? parseMemory(o.memory) : undefined, cpus: o.cpus,
       runtimeName: async () => (await this.runtime()).name, warn: (l) => process.stderr.write(l),
     }) : undefined;
     if ((o.memory || o.cpus || rsx.hasLimits(resources)) && this.rootless && !cgroupV2()) {
@@ -530,8 +530,10 @@ export class ContainerEngine {
     const { mountProgram, mountOpt } = this.opts.storageOpt ? parseStorageOpts(this.opts.storageOpt) : loadStorageConf();
     // a user namespace of its own: the layers with owners shifted for it (userns.ts)
     const usx = c.userns ? await import('./userns.ts') : undefined;
-    const layerDirs = usx ? usx.mappedLayerDirs(c.layerDirs, c.userns, this.graphRoot) : c.layerDirs;
-    await mountOverlay({ lowerDirs: [...layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt, volatile: c.autoRemove });
+    const layers = usx ? await usx.layersFor(c.layerDirs, c.userns, { graphRoot: this.graphRoot, rootless: this.rootless, mountDir: join(this.store.containerDir(c.id), 'idmapped') }) : undefined;
+    try {
+      await mountOverlay({ lowerDirs: [...layers?.dirs ?? c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt, volatile: c.autoRemove });
+    } finally { layers?.release(); }
     usx?.prepareRootfs(r.merged, c.userns);
     usx?.openPaths([r.merged, this.store.runDir(c.id), join(this.graphRoot, 'volumes')], [this.graphRoot, this.runRoot]);
     return r.merged;
@@ -774,6 +776,8 @@ export class ContainerEngine {
       containerId: cfg.id, containerName: cfg.names[0], mode: cfg.network, ports: cfg.ports, rootless: this.rootless,
       aliases: cfg.networkAliases, staticIp: cfg.staticIp,
       hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot, deferReady: true, networkCmdPath: this.opts.networkCmdPath,
+      // a user namespace of its own: the network namespace is made in it (userns.ts)
+      userns: cfg.userns?.uidMappings.length && !cfg.userns.path ? cfg.userns : undefined,
     };
     let r: Awaited<ReturnType<typeof setupNetwork>>;
     // once the rootless default failed where pasta works, later containers go to pasta directly

@@ -70,8 +70,6 @@ export interface ResourceContext {
   network: string;
   ipcMode?: string;
   utsMode?: string;
-  /** the container has a user namespace of its own (--userns, --uidmap) */
-  ownUserns?: boolean;
   /** --memory in bytes and --cpus, parsed by the engine */
   memory?: number;
   cpus?: number;
@@ -180,7 +178,7 @@ function checkCpuset(value: string, what: 'cpus' | 'mems', available: string | u
 /** The IPC sysctls the kernel namespaces (podman's validSysctls), and the namespaced prefixes. */
 const IPC_SYSCTLS = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
 
-export function parseSysctls(list: string[] | undefined, ctx: Pick<ResourceContext, 'network' | 'ipcMode' | 'ownUserns'>): Record<string, string> | undefined {
+export function parseSysctls(list: string[] | undefined, ctx: Pick<ResourceContext, 'network' | 'ipcMode'>): Record<string, string> | undefined {
   if (!list?.length) return undefined;
   const out: Record<string, string> = {};
   for (const s of list) {
@@ -190,8 +188,6 @@ export function parseSysctls(list: string[] | undefined, ctx: Pick<ResourceConte
     const ipc = IPC_SYSCTLS.includes(k) || k.startsWith('fs.mqueue.');
     if (!ipc && !k.startsWith('net.')) throw invalid(`sysctl '${k}' is not allowed`);
     if (k.startsWith('net.') && ctx.network === 'host') throw invalid(`sysctl ${s} can't be set since Network Namespace set to host: invalid argument`);
-    // tspod makes the network namespace before the container: one in another user namespace (runc writes from inside it: EPERM)
-    if (k.startsWith('net.') && ctx.ownUserns) throw invalid(`sysctl ${s} can't be set with a user namespace of the container's own: the network namespace is not owned by it`);
     if (ipc && ctx.ipcMode === 'host') throw invalid(`sysctl ${s} can't be set since IPC Namespace set to host: invalid argument`);
     out[k] = v;
   }

@@ -392,6 +392,6 @@ export function generateSpec(i: SpecInputs): Spec {
   }
   applySpecFlags(spec, c, i.namespacePaths);
   applyResources(spec, c, i.cgroupV2);
-  applyUserns(spec, c.userns, !i.netnsPath && !hostNet);
+  applyUserns(spec, c.userns, { netnsPath: i.netnsPath, hostNet });
   return spec;
 }

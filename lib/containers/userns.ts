@@ -187,14 +187,18 @@ function mapsOfPath(path: string): { uid: IdMapping[]; gid: IdMapping[] } | unde
 
 /**
  * The user namespace in the spec: the mappings, and what a namespace that does not own the network
- * namespace cannot do (mount sysfs, set net.* sysctls): /sys is bound from the host instead, as podman
- * does for a joined network namespace.
+ * namespace (another container's, ns:PATH, the host's) cannot do (mount sysfs, set net.* sysctls): /sys
+ * is bound from the host instead, as podman does for a joined network namespace.
  */
-export function applyUserns(spec: Spec, u: UsernsConfig | undefined, ownNetns: boolean): void {
+export function applyUserns(spec: Spec, u: UsernsConfig | undefined, net: { netnsPath?: string; hostNet: boolean }): void {
   if (!u) return;
   const linux = spec.linux;
+  // the network namespace tspod made with its user namespace (createNetnsInUserns): the runtime joins both
+  const madeWith = net.netnsPath && !u.path && existsSync(`${net.netnsPath}.user`) ? `${net.netnsPath}.user` : undefined;
+  const path = u.path ?? madeWith;
+  const ownNetns = !!madeWith || (!net.netnsPath && !net.hostNet);
   linux.namespaces = linux.namespaces.filter((n) => n.type !== 'user');
-  linux.namespaces.push(u.path ? { type: 'user', path: u.path } : { type: 'user' });
+  linux.namespaces.push(path ? { type: 'user', path } : { type: 'user' });
   if (u.uidMappings.length) linux.uidMappings = u.uidMappings;
   if (u.gidMappings.length) linux.gidMappings = u.gidMappings;
   if (!ownNetns) {
@@ -202,8 +206,7 @@ export function applyUserns(spec: Spec, u: UsernsConfig | undefined, ownNetns: b
     const i = mounts.findIndex((m: Mount) => m.destination === '/sys');
     if (i >= 0 && mounts[i].type === 'sysfs') mounts[i] = { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
     // runc sets sysctls from inside the new namespace: EPERM on a network namespace it does not own
-    // (podman's default ping_group_range goes; one asked for is refused at create, resources.ts)
-    if (linux.sysctl) delete linux.sysctl['net.ipv4.ping_group_range'];
+    if (linux.sysctl) for (const k of Object.keys(linux.sysctl)) if (k.startsWith('net.')) delete linux.sysctl[k];
   }
   // keep-id's user has its group as a supplementary one too (podman)
   const k = u.keepId, user = spec.process.user;
@@ -277,6 +280,124 @@ export function openPaths(paths: string[], roots: string[]): void {
       if (d === root || d === '/') break;
     }
   }
+}
+
+/** Lower dirs for the overlay and what to undo once it is mounted (the overlay holds its own references). */
+export interface MappedLayers { dirs: string[]; release(): void }
+
+const SYS_OPEN_TREE = 428, SYS_MOVE_MOUNT = 429, SYS_MOUNT_SETATTR = 442; // the same on every architecture
+const AT_FDCWD = -100, AT_EMPTY_PATH = 0x1000, OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0o2000000;
+const MOVE_MOUNT_F_EMPTY_PATH = 4, MOUNT_ATTR_IDMAP = 0x100000;
+
+/** A user namespace with the container's mappings, as a file descriptor (a helper process made it; the fd keeps it). */
+async function usernsFd(u: UsernsConfig): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const { openSync, readlinkSync } = await import('node:fs');
+  const child = spawn('unshare', ['--user', 'sleep', '30'], { stdio: 'ignore' });
+  try {
+    const own = readlinkSync('/proc/self/ns/user');
+    for (let i = 0; i < 200; i++) {
+      let ns = own;
+      try { ns = readlinkSync(`/proc/${child.pid}/ns/user`); } catch { /* not yet */ }
+      if (ns !== own) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const text = (maps: IdMapping[]) => maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+    writeFileSync(`/proc/${child.pid}/uid_map`, text(u.uidMappings));
+    writeFileSync(`/proc/${child.pid}/gid_map`, text(u.gidMappings));
+    return openSync(`/proc/${child.pid}/ns/user`, 'r');
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * A network namespace owned by a new user namespace with the container's mappings, both bound to files
+ * (netPath, userPath). The runtime joins the user namespace first and then the network namespace (at
+ * create and at every exec): a network namespace made outside it cannot be joined from inside (EPERM,
+ * measured with runc 1.1), nor could sysfs be mounted or net.* sysctls be set there. One helper process
+ * (`unshare --user --net`) makes both, this process writes its maps and binds its namespaces.
+ */
+export async function createNetnsInUserns(netPath: string, userPath: string, u: Pick<UsernsConfig, 'uidMappings' | 'gidMappings'>): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  const { closeSync, openSync, readlinkSync } = await import('node:fs');
+  const { mount, MS_BIND } = await import('../native/libc.ts');
+  const child = spawn('unshare', ['--user', '--net', 'sleep', '30'], { stdio: 'ignore' });
+  try {
+    const own = readlinkSync('/proc/self/ns/net');
+    for (let i = 0; ; i++) {
+      let ns = own;
+      try { ns = readlinkSync(`/proc/${child.pid}/ns/net`); } catch { /* not yet */ }
+      if (ns !== own) break;
+      if (i >= 400 || child.exitCode !== null) throw new TspodError('USERNS', 'creating the user and network namespaces: unshare did not start');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const text = (maps: IdMapping[]) => maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+    writeFileSync(`/proc/${child.pid}/uid_map`, text(u.uidMappings));
+    writeFileSync(`/proc/${child.pid}/gid_map`, text(u.gidMappings));
+    closeSync(openSync(userPath, 'w', 0o644));
+    mount(`/proc/${child.pid}/ns/user`, userPath, null, MS_BIND, null);
+    mount(`/proc/${child.pid}/ns/net`, netPath, null, MS_BIND, null);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Rootful: each layer dir as an idmapped mount (open_tree + mount_setattr(MOUNT_ATTR_IDMAP) + move_mount,
+ * as containers/storage does for root): no copy. Measured here: this works for the layer dirs on the host
+ * filesystem rootful; rootless it gives EPERM (and EINVAL on an overlay mount itself), so rootless copies.
+ */
+async function idmappedLayers(layerDirs: string[], u: UsernsConfig, mountDir: string): Promise<MappedLayers> {
+  const { createRequire } = await import('node:module');
+  const { closeSync } = await import('node:fs');
+  const { umount, MNT_DETACH } = await import('../native/libc.ts');
+  const koffi = createRequire(import.meta.url)('koffi');
+  const syscall = koffi.load('libc.so.6').func('long syscall(long, ...)');
+  const errno = () => koffi.errno() as number;
+  const fd = await usernsFd(u);
+  const mounted: string[] = [];
+  const release = () => { for (const m of mounted) try { umount(m, MNT_DETACH); } catch { /* gone */ } };
+  try {
+    const attr = Buffer.alloc(32); // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
+    attr.writeBigUInt64LE(BigInt(MOUNT_ATTR_IDMAP), 0);
+    attr.writeBigUInt64LE(BigInt(fd), 24);
+    const dirs = layerDirs.map((dir, n) => {
+      const target = join(mountDir, String(n), 'diff');
+      mkdirSync(target, { recursive: true });
+      try { umount(target, MNT_DETACH); } catch { /* not mounted: the usual case */ }
+      const tree = Number(syscall(SYS_OPEN_TREE, 'int', AT_FDCWD, 'str', dir, 'uint', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+      if (tree < 0) throw new Error(`open_tree ${dir}: errno ${errno()}`);
+      try {
+        if (Number(syscall(SYS_MOUNT_SETATTR, 'int', tree, 'str', '', 'uint', AT_EMPTY_PATH, 'void *', attr, 'size_t', 32)) < 0) throw new Error(`mount_setattr ${dir}: errno ${errno()}`);
+        if (Number(syscall(SYS_MOVE_MOUNT, 'int', tree, 'str', '', 'int', AT_FDCWD, 'str', target, 'uint', MOVE_MOUNT_F_EMPTY_PATH)) < 0) throw new Error(`move_mount ${target}: errno ${errno()}`);
+      } finally { closeSync(tree); }
+      mounted.push(target);
+      return target;
+    });
+    return { dirs, release };
+  } catch (err) {
+    release();
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The layer dirs (bottom first) the container's overlay is made of: as they are without a mapping of
+ * its own; rootful idmapped mounts of them below mountDir (released once the overlay holds them);
+ * else (rootless, or where the kernel refuses idmapped mounts) the shifted copies of mappedLayerDirs.
+ */
+export async function layersFor(layerDirs: string[], u: UsernsConfig | undefined, o: { graphRoot: string; rootless: boolean; mountDir: string }): Promise<MappedLayers> {
+  const none = { dirs: layerDirs, release() { /* nothing mounted */ } };
+  if (!u || !u.uidMappings.length || !u.gidMappings.length) return none;
+  const identity = (maps: IdMapping[]) => maps.length === 1 && maps[0].containerID === maps[0].hostID;
+  if (identity(u.uidMappings) && identity(u.gidMappings)) return none;
+  if (!o.rootless && process.env.TSPOD_USERNS_COPY !== '1') {
+    try { return await idmappedLayers(layerDirs, u, o.mountDir); } catch { /* an older kernel or another filesystem: copies */ }
+  }
+  return { dirs: mappedLayerDirs(layerDirs, u, o.graphRoot), release: none.release };
 }
 
 /**

@@ -14,7 +14,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TspodError, errorMessage } from '../errors.ts';
 import { hostsFile, resolvConf, type HostsFileOptions, type ResolvConfOptions } from './files.ts';
-import { createNetns, removeNetns } from './netns.ts';
+import { createNetns, removeNetns, type NetnsUserns } from './netns.ts';
 import { assignHostPorts, type PortMapping } from './ports.ts';
 import { findBinary, isOurProcess, stopProcess } from './process.ts';
 import type { NetavarkOptions, NetavarkPlace } from './netavark.ts';
@@ -47,6 +47,8 @@ export interface SetupNetworkOptions {
   runRoot?: string;
   /** --network-cmd-path: the slirp4netns binary (else containers.conf network_cmd_path, else PATH). */
   networkCmdPath?: string;
+  /** The container's own user namespace (--userns, --uidmap): the network namespace is made inside it. */
+  userns?: NetnsUserns;
 }
 
 export interface NetworkAttachment { ip: string; prefixLen: number; gateway?: string; mac: string; interface: string }
@@ -198,7 +200,7 @@ export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetwork
       const binary = o.networkCmdPath ?? conf.slirpPath ?? findBinary('slirp4netns');
       if (!binary) throw new TspodError('SLIRP4NETNS', 'could not find slirp4netns', { hint: 'install the slirp4netns package' });
       if (!existsSync(binary)) throw new TspodError('SLIRP4NETNS', `checking slirp4netns binary ${binary}: fork/exec ${binary}: no such file or directory`, { exitCode: 127 });
-      await createNetns(netnsPath);
+      await createNetns(netnsPath, o.userns);
       const dir = join(paths.runRoot, 'networks', 'slirp4netns');
       mkdirSync(dir, { recursive: true });
       const { state: st, ready } = spawnSlirp4netns({
@@ -223,7 +225,7 @@ export async function setupNetwork(o: SetupNetworkOptions): Promise<SetupNetwork
       const { startPasta } = await import('./pasta.ts');
       const binary = findBinary('pasta');
       if (!binary) throw new TspodError('PASTA', 'could not find pasta', { hint: 'install the passt package' });
-      await createNetns(netnsPath);
+      await createNetns(netnsPath, o.userns);
       const dir = join(paths.runRoot, 'networks', 'pasta');
       mkdirSync(dir, { recursive: true });
       const extra = [...conf.pastaOptions, ...(modeOpts ? modeOpts.split(',') : [])];
@@ -304,7 +306,7 @@ async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: {
     options.networks[n.name] = { interface_name: `eth${i++}`, static_ips: ips, ...(n.dns_enabled ? { aliases: [...new Set(aliases)] } : {}) };
     options.network_info[n.name] = n;
   }
-  await createNetns(netnsPath);
+  await createNetns(netnsPath, o.userns);
   const status = await netavarkSetup(bins, place, netnsPath, options);
   state.ports = ports;
   if (state.rootlessNetns && ports.length) {

@@ -10,14 +10,22 @@ import { TspodError } from '../errors.ts';
 
 const run = promisify(execFile);
 
-/** Create a new network namespace bound to path (a stale one there is removed first). */
-export async function createNetns(path: string): Promise<void> {
+/** The mappings of a user namespace to make the network namespace in (lib/containers/userns.ts). */
+export interface NetnsUserns { uidMappings: { containerID: number; hostID: number; size: number }[]; gidMappings: { containerID: number; hostID: number; size: number }[] }
+
+/**
+ * Create a new network namespace bound to path (a stale one there is removed first); with userns, one
+ * owned by a new user namespace with those mappings, bound to `${path}.user`.
+ */
+export async function createNetns(path: string, userns?: NetnsUserns): Promise<void> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   if (existsSync(path)) await removeNetns(path); // a stale one from a crash
   closeSync(openSync(path, 'wx', 0o644));
   try {
-    await run('unshare', [`--net=${path}`, 'true']);
+    if (userns) await (await import('../containers/userns.ts')).createNetnsInUserns(path, `${path}.user`, userns);
+    else await run('unshare', [`--net=${path}`, 'true']);
   } catch (err) {
+    if (userns) await removeNetns(path);
     rmSync(path, { force: true });
     const msg = ((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').pop();
     throw new TspodError('NETNS', `creating network namespace \`${path}\`: ${msg}`, { cause: err });
@@ -33,6 +41,11 @@ export async function removeNetns(path: string): Promise<void> {
     // not mounted (EINVAL) or missing (ENOENT): only the file may be left
   }
   rmSync(path, { force: true });
+  // the user namespace it was made in, if any
+  if (existsSync(`${path}.user`)) {
+    try { umount(`${path}.user`, MNT_DETACH); } catch { /* not mounted */ }
+    rmSync(`${path}.user`, { force: true });
+  }
 }
 
 /** Whether path is a live namespace file (a bind mount of nsfs). */

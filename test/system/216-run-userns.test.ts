@@ -178,8 +178,22 @@ t('checks and messages as podman 4.3 (125 at create)', async () => {
       assert.is(p.stderr, r.stderr, `podman: ${flags.join(' ')}`);
     }
   }
-  const sys = await f.tspod(['create', '--uidmap', '0:100000:65536', '--sysctl', 'net.ipv4.ip_forward=1', f.image, 'true']);
-  assert.is(sys.code, 125, 'a net.* sysctl the runtime could not set in another user namespace\'s network namespace');
+});
+
+t('the network namespace belongs to the container\'s user namespace: exec joins both, sysfs is mounted, net.* sysctls apply', async () => {
+  const name = uniqueName('unet');
+  const flags = rootless ? ['--userns', 'keep-id'] : ['--uidmap', '0:100000:65536'];
+  const r = await f.tspod(['run', '-d', '--name', name, ...flags, '--sysctl', 'net.ipv4.ip_forward=1', f.image, 'sleep', '100']);
+  assert.is(r.code, 0, r.stderr);
+  const e = await f.tspod(['exec', name, 'sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/ping_group_range; grep " /sys " /proc/mounts | cut -d" " -f3; readlink /proc/self/ns/user']);
+  assert.is(e.code, 0, e.stderr);
+  const [fwd, ping, sysfs, userns] = e.stdout.split('\n');
+  assert.is(fwd, '1');
+  assert.is(ping.replace(/\s+/g, ' '), '0 0', 'podman\'s default ping_group_range');
+  assert.is(sysfs, 'sysfs');
+  assert.is.not(userns, spawnSync('readlink', ['/proc/self/ns/user'], { encoding: 'utf8' }).stdout.trim(), 'a user namespace of its own');
+  assert.is((await f.tspod(['rm', '-f', '-t', '0', name])).code, 0);
+  assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(`${r.stdout.trim()}\\.user`), 'its namespace files are gone with it');
 });
 
 test.run();
