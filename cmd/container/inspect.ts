@@ -106,7 +106,7 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
     State: {
       OciVersion: '1.0.2-dev', Status: status, Running: s.status === 'running', Paused: s.status === 'paused', Restarting: false,
       OOMKilled: false, Dead: false, Pid: s.pid, ConmonPid: s.conmonPid, ExitCode: s.exitCode, Error: s.error ?? '',
-      StartedAt: s.startedAt || zero, FinishedAt: s.finishedAt || zero, Health: { Status: '', FailingStreak: 0, Log: null },
+      StartedAt: s.startedAt || zero, FinishedAt: s.finishedAt || zero, Health: s.health ?? { Status: '', FailingStreak: 0, Log: null },
       CgroupPath: cfg.rootless ? '' : `/tspod_parent/tspod-${cfg.id}`, CheckpointedAt: zero, RestoredAt: zero,
     },
     Image: cfg.imageId,
@@ -148,6 +148,7 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       Labels: cfg.labels, Annotations: cfg.annotations, StopSignal: Number(cfg.stopSignal), CreateCommand: cfg.createCommand,
       Umask: (cfg.umask ?? 0o22).toString(8).padStart(4, '0'), Timeout: cfg.timeout ?? 0, StopTimeout: cfg.stopTimeout,
       ...(cfg.timezone ? { Timezone: cfg.timezone } : {}),
+      ...(cfg.healthcheck ? { Healthcheck: cfg.healthcheck } : {}), HealthcheckOnFailureAction: cfg.healthOnFailure ?? 'none',
     },
     HostConfig: {
       Binds: cfg.mounts.filter((m) => m.type !== 'tmpfs').map((m) => `${m.type === 'volume' ? m.name : m.source}:${m.destination}${m.options.length ? ':' + m.options.join(',') : ''}`),

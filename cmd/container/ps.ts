@@ -13,7 +13,8 @@ export function statusText(c: Container, now = Date.now()): string {
   const s = c.state;
   switch (s.status) {
     // podman 4.3 (psReporter.State): "Up 5 seconds ago", and the capitalised state otherwise
-    case 'running': return `Up ${humanDuration(now - Date.parse(s.startedAt))} ago`;
+    // and the health check's status, when it has one: "Up 5 seconds ago (healthy)"
+    case 'running': return `Up ${humanDuration(now - Date.parse(s.startedAt))} ago${s.health?.Status ? ` (${s.health.Status})` : ''}`;
     case 'paused': return 'Paused';
     case 'stopping': return 'Stopping';
     case 'exited': return `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
@@ -72,6 +73,7 @@ export function matchFilter(c: Container, f: string): boolean {
     }
     case 'ancestor': return c.config.imageName === val || c.config.imageId.startsWith(val) || c.config.imageName.startsWith(`${val}:`) || c.config.imageName.endsWith(`/${val}`) || c.config.imageName.endsWith(`/${val}:latest`);
     case 'exited': return row.State === 'exited' && c.state.exitCode === Number(val);
+    case 'health': return (c.state.health?.Status || 'none') === val;
     case 'before': case 'since': return true; // handled in the handler: they need the other container
     default: throw new TspodError('USAGE', `invalid filter "${key}"`);
   }

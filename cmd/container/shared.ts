@@ -97,6 +97,14 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'umask', type: 'string', describe: 'Set umask in container', default: '0022' },
   { name: 'unsetenv', type: 'string', multi: true, describe: 'Unset environment default variables in container' },
   { name: 'unsetenv-all', type: 'boolean', describe: 'Unset all default environment variables in container' },
+  // health checks (lib/containers/health.ts)
+  { name: 'health-cmd', type: 'string', describe: 'set a healthcheck command for the container (\'none\' disables the existing healthcheck)' },
+  { name: 'health-interval', type: 'string', describe: 'set an interval for the healthcheck (a value of disable results in no automatic timer setup)' },
+  { name: 'health-on-failure', type: 'string', describe: 'action to take once the container turns unhealthy (none, kill, restart, stop)' },
+  { name: 'health-retries', type: 'number', describe: 'the number of retries allowed before a healthcheck is considered to be unhealthy' },
+  { name: 'health-start-period', type: 'string', describe: 'the initialization time needed for a container to bootstrap' },
+  { name: 'health-timeout', type: 'string', describe: 'the maximum time allowed to complete the healthcheck before an interval is considered failed' },
+  { name: 'no-healthcheck', type: 'boolean', describe: 'Disable healthchecks on container' },
   // resource limits and kernel settings (lib/containers/resources.ts)
   { name: 'blkio-weight', type: 'string', describe: 'Block IO weight (relative weight) accepts a weight value between 10 and 1000.' },
   { name: 'blkio-weight-device', type: 'string', multi: true, describe: 'Block IO weight (relative device weight, format: DEVICE_NAME:WEIGHT)' },

@@ -111,6 +111,8 @@ export interface CreateOptions extends Omit<NetworkFlags, 'network' | 'rootless'
   pod?: string;
   /** run --rmi: the image as named, which the exit command of a detached run removes too */
   removeImage?: string;
+  /** --health-*, --no-healthcheck (health.ts) */
+  healthFlags?: import('./health.ts').HealthFlags;
 }
 
 export const SIGNALS: Record<string, number> = {
@@ -282,6 +284,7 @@ export class ContainerEngine {
     const umask = o.umask !== undefined && o.umask !== '0022' ? pf.parseUmask(o.umask) : undefined;
     if (o.tz) pf.localtimeFile(o.tz); // checked now, mounted at each start
     const logOpts = pf.parseLogOpts(o.logOpt);
+    const healthcheck = (await import('./health.ts')).healthConfigOf(o.healthFlags ?? {}, ic.Healthcheck);
     if (o.timeout !== undefined && !(Number.isInteger(o.timeout) && o.timeout >= 0)) throw new TspodError('USAGE', `invalid argument "${o.timeout}" for "--timeout" flag`);
     const restart = o.restart ?? 'no';
     const [policy, retries] = restart.split(':');
@@ -392,6 +395,8 @@ export class ContainerEngine {
       ...(o.readOnlyTmpfs === false ? { readOnlyTmpfs: false } : {}),
       ...(o.unsetEnvAll ? { unsetEnvAll: true } : o.unsetEnv?.length ? { unsetEnv: o.unsetEnv } : {}),
       ...(o.removeImage ? { removeImage: o.removeImage } : {}),
+      ...(healthcheck ? { healthcheck } : {}),
+      ...(o.healthFlags?.healthOnFailure && o.healthFlags.healthOnFailure !== 'none' ? { healthOnFailure: o.healthFlags.healthOnFailure } : {}),
       rootless: this.rootless,
       runtime: this.opts.runtime ?? '',
       createCommand: o.createCommand ?? [],
@@ -701,6 +706,14 @@ export class ContainerEngine {
     }
   }
 
+  /** A health check starts over with each run; podman's timer runs it every Interval. */
+  private async startChecks(c: Container): Promise<void> {
+    const h = await import('./health.ts');
+    if (!h.hasCheck(c.config.healthcheck)) return;
+    c.state.health = { Status: 'starting', FailingStreak: 0, Log: null };
+    if (c.config.healthcheck.Interval) await h.scheduleChecks(c.config.id, c.config.healthcheck.Interval, this.selfCommand(), this.rootless);
+  }
+
   /** --tz: podman binds a copy of the zone's file, owned by the container's root, on /etc/localtime. */
   private copyLocaltime(cfg: ContainerConfig): string {
     const copy = join(this.store.runDir(cfg.id), 'localtime');
@@ -761,6 +774,7 @@ export class ContainerEngine {
       throw classifyStartError(msg) ? startError(runtime.name, msg) : err;
     }
     mark('started');
+    if (c.config.healthcheck) await this.startChecks(c);
     c.state.status = 'running';
     c.state.startedAt = new Date().toISOString();
     c.state.finishedAt = '';
@@ -1020,6 +1034,7 @@ export class ContainerEngine {
       if (this.reap(c)) this.store.writeState(id, c.state);
       if (c.state.status === 'running' || c.state.status === 'paused') throw new TspodError('STATE_IMPROPER', `cannot remove container ${id}: it is still running`);
       await this.teardown(c);
+      if (c.config.healthcheck?.Interval) await (await import('./health.ts')).unscheduleChecks(id, this.rootless);
       const merged = this.rootfsDir(id).merged;
       unmountOverlay(merged);
       this.store.remove(c.config);
@@ -1079,7 +1094,9 @@ export class ContainerEngine {
 
   /** Run a process in a running container; resolves with its exit code. Non-TTY: the runtime in the foreground. */
   async exec(ref: string, o: { cmd: string[]; env?: string[]; user?: string; workdir?: string; tty?: boolean; interactive?: boolean;
-    detach?: boolean; privileged?: boolean; detachKeys?: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream }): Promise<number> {
+    detach?: boolean; privileged?: boolean; detachKeys?: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream;
+    /** aborts the runtime's exec (a health check's timeout) */
+    signal?: AbortSignal }): Promise<number> {
     const c = await this.inspect(ref);
     const id = c.config.id;
     if (c.state.status !== 'running') {
@@ -1122,7 +1139,7 @@ export class ContainerEngine {
     args.push(id);
     try {
       return await new Promise<number>((resolve, reject) => {
-        const child = spawn(runtime.path, args, { stdio: [o.interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+        const child = spawn(runtime.path, args, { stdio: [o.interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'], signal: o.signal, killSignal: 'SIGKILL' });
         let errText = '';
         child.stdout!.pipe(o.stdout as NodeJS.WritableStream, { end: false });
         child.stderr!.on('data', (d: Buffer) => {

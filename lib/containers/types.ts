@@ -101,6 +101,9 @@ export interface ContainerConfig {
   unsetEnvAll?: boolean;
   /** run --rmi: the image as named on the command line */
   removeImage?: string;
+  /** --health-* or the image's HEALTHCHECK (health.ts), and --health-on-failure */
+  healthcheck?: import('./health.ts').HealthConfig;
+  healthOnFailure?: string;
   /** Image layer diffIDs bottom->top, kept so the rootfs can be mounted without the image store. */
   layers: string[];
   layerDirs: string[];
@@ -121,6 +124,8 @@ export interface ContainerState {
   stoppedByUser: boolean;
   error?: string;
   network?: unknown;
+  /** the health check's results, when it has one (health.ts) */
+  health?: import('./health.ts').HealthState;
 }
 
 export interface Container {
