@@ -6,6 +6,7 @@ import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
 import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
 
 const skip = missingFeature();
@@ -16,6 +17,7 @@ if (skip) console.log(`# skipped: ${skip}`);
 test.before(async () => { if (!skip) f = await containerFixture(); });
 test.after(async () => { if (f) await f.cleanup(); });
 
+const systemd = existsSync('/run/systemd/system');
 const json = async (ref: string, format: string) => JSON.parse((await f.tspod(['inspect', '--format', `{{json ${format}}}`, ref])).stdout);
 const check = (name: string) => f.tspod(['healthcheck', 'run', name]);
 
@@ -23,8 +25,8 @@ t('a failing check: starting, then unhealthy after --health-retries failures; a 
   const name = uniqueName('hc');
   const d = await f.tspod(['run', '-d', '--name', name, '--health-cmd', 'echo probing; test -e /tmp/ok', '--health-retries', '2', f.image, 'sleep', '1000']);
   assert.is(d.code, 0, d.stderr);
-  // podman's lines where no systemd runs the timer
-  assert.match(d.stderr, /^ERRO\[0000\] unable to get systemd connection to add healthchecks: dial unix \S+: connect: no such file or directory$/m);
+  // podman's lines where no systemd manager runs the timer (this machine: no systemd as PID 1)
+  if (!systemd) assert.match(d.stderr, /^ERRO\[0000\] unable to get systemd connection to add healthchecks: dial unix \S+: connect: no such file or directory$/m);
   assert.equal(await json(name, '.Config.Healthcheck'), { Test: ['CMD-SHELL', 'echo probing; test -e /tmp/ok'], Interval: 30e9, Timeout: 30e9, Retries: 2 });
   assert.equal(await json(name, '.State.Health'), { Status: 'starting', FailingStreak: 0, Log: null });
   assert.match((await f.tspod(['ps', '--format', '{{.Status}}', '-f', `name=${name}`])).stdout, /^Up .* \(starting\)\n$/);
@@ -43,7 +45,7 @@ t('a failing check: starting, then unhealthy after --health-retries failures; a 
   assert.equal([h.Status, h.FailingStreak, h.Log.length], ['healthy', 0, 3]);
   assert.ok((await f.tspod(['ps', '-q', '-f', 'health=healthy', '-f', `name=${name}`])).stdout.trim().length === 12);
   const rm = await f.tspod(['rm', '-f', '-t', '0', name]);
-  assert.match(rm.stderr, /Removing timer for container \w+ healthcheck/);
+  if (!systemd) assert.match(rm.stderr, /Removing timer for container \w+ healthcheck/);
 });
 
 t('--health-start-period: failures then do not count; the log keeps the last 5 runs', async () => {
