@@ -323,7 +323,9 @@ export class ContainerEngine {
       process.stderr.write('Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use\n');
     }
     (await import('../netns/files.ts')).checkNetworkFlags({ ...o, network, rootless: this.rootless });
-    const userns = o.usernsFlags ? (await import('./userns.ts')).parseUsernsFlags(o.usernsFlags, { rootless: this.rootless }) : undefined;
+    const userns = o.usernsFlags ? (await import('./userns.ts')).parseUsernsFlags(o.usernsFlags, {
+      rootless: this.rootless, taken: () => this.store.list().flatMap((c) => (c.config.userns?.mode === 'auto' ? c.config.userns.uidMappings : [])),
+    }) : undefined;
     const rsx = await import('./resources.ts');
     const resources = o.resourceFlags ? await rsx.parseResourceFlags(o.resourceFlags, {
       rootless: this.rootless, cgroupV2: cgroupV2(), network, ipcMode, utsMode, memory: o.memory ? parseMemory(o.memory) : undefined, cpus: o.cpus,

@@ -87,7 +87,19 @@ function hostIds(): { uid: number; gid: number } {
 }
 
 /** Parse the flags at create, with podman 4.3's rules and messages; undefined = the host's user namespace. */
-export function parseUsernsFlags(o: UsernsFlags, ctx: { rootless: boolean }): UsernsConfig | undefined {
+/** The first block of size ids within [from, to) that no taken range overlaps (podman's auto allocation), or undefined. */
+function freeBlock(size: number, from: number, to: number, taken: IdMapping[]): number | undefined {
+  const used = [...taken].sort((a, b) => a.hostID - b.hostID);
+  let start = from;
+  for (const t of used) {
+    if (t.hostID + t.size <= start) continue;
+    if (t.hostID >= start + size) break;
+    start = t.hostID + t.size;
+  }
+  return start + size <= to ? start : undefined;
+}
+
+export function parseUsernsFlags(o: UsernsFlags, ctx: { rootless: boolean; taken?: () => IdMapping[] }): UsernsConfig | undefined {
   const maps = !!(o.uidmap?.length || o.gidmap?.length || o.subuidname || o.subgidname);
   const mode = o.userns ?? '';
   if (maps && mode && mode !== 'host') throw fail('--userns and --uidmap/--gidmap/--subuidname/--subgidname are mutually exclusive');
@@ -132,22 +144,24 @@ export function parseUsernsFlags(o: UsernsFlags, ctx: { rootless: boolean }): Us
     case 'auto': {
       const size = kv.size !== undefined ? Number(kv.size) : 1024;
       if (!Number.isInteger(size) || size <= 0) throw fail(`invalid size ${JSON.stringify(kv.size)}`);
+      // a block no other auto container has: rootful of the "containers" user's range (podman's), rootless of the user's subordinate ids
+      let from: number, to: number;
       if (!ctx.rootless) {
-        // podman takes the ranges of the "containers" user
-        let uid: IdMapping, gid: IdMapping;
         try {
-          uid = subRange('containers', '/etc/subuid')[0];
-          gid = subRange('containers', '/etc/subgid')[0];
+          const uid = subRange('containers', '/etc/subuid')[0], gid = subRange('containers', '/etc/subgid')[0];
+          from = Math.max(uid.hostID, gid.hostID);
+          to = Math.min(uid.hostID + uid.size, gid.hostID + gid.size);
         } catch (err) {
           process.stderr.write(`ERRO[0000] Cannot find mappings for user "containers": ${(err as Error).message}\n`);
           throw fail('creating container storage: could not find enough available IDs');
         }
-        return { mode: 'auto', uidMappings: [{ containerID: 0, hostID: uid.hostID, size: Math.min(size, uid.size) }], gidMappings: [{ containerID: 0, hostID: gid.hostID, size: Math.min(size, gid.size) }] };
+      } else {
+        from = 1;
+        to = Math.min(available('uid'), available('gid'));
       }
-      // rootless: a block of the user's subordinate ids
-      const n = Math.min(size, available('uid') - 1, available('gid') - 1);
-      if (n <= 0) throw fail('creating container storage: could not find enough available IDs');
-      return { mode: 'auto', uidMappings: [{ containerID: 0, hostID: 1, size: n }], gidMappings: [{ containerID: 0, hostID: 1, size: n }] };
+      const start = freeBlock(size, from, to, ctx.taken?.() ?? []);
+      if (start === undefined) throw fail('creating container storage: could not find enough available IDs');
+      return { mode: 'auto', uidMappings: [{ containerID: 0, hostID: start, size }], gidMappings: [{ containerID: 0, hostID: start, size }] };
     }
     case 'ns': {
       const path = opts;

@@ -91,6 +91,13 @@ t('rootless --userns nomap, auto, --uidmap: the container\'s ids within the user
   const auto = await f.tspod(['run', '--rm', '--userns', 'auto:size=2000', f.image, 'sh', '-c', 'cat /proc/self/uid_map; touch /x && ls -ln /x']);
   assert.is(auto.code, 0, auto.stderr);
   assert.match(auto.stdout, new RegExp(`^${mapText([[0, 1, 2000]])}-rw-r--r--\\s+1 0\\s+0\\s`));
+  // a block no other auto container has, as podman allocates them
+  const holder = uniqueName('auto');
+  assert.is((await f.tspod(['run', '-d', '--name', holder, '--userns', 'auto', f.image, 'sleep', '100'])).code, 0);
+  const next = await f.tspod(['run', '--rm', '--userns', 'auto:size=500', f.image, 'cat', '/proc/self/uid_map']);
+  assert.is(next.stdout, mapText([[0, 1025, 500]]), next.stderr);
+  assert.is((await f.tspod(['exec', holder, 'cat', '/proc/self/uid_map'])).stdout, mapText([[0, 1, 1024]]));
+  await f.tspod(['rm', '-f', '-t', '0', holder]);
   const m = await f.tspod(['run', '--rm', '--uidmap', '0:1:5000', '--gidmap', '0:1:5000', f.image, 'sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id -u']);
   assert.is(m.stdout, mapText([[0, 1, 5000]]).repeat(2) + '0\n', m.stderr);
 });
