@@ -30,7 +30,7 @@ export function commitCommand(): CommandModule<CommitCliOptions> {
         if (!o.quiet) io.stderr.write('Getting image source signatures\n');
         const cfg = c.config;
         id = await commitContainer(store as never, {
-          base: await store.imageConfig(cfg.imageId), upperDir: engine.upperDir(cfg.id), rootless: engine.rootless,
+          base: await store.imageConfig(cfg.imageId), upperDir: engine.upperDir(cfg.id), rootless: engine.rootless, userns: cfg.userns,
           containerConfig: { env: cfg.env, cmd: cfg.cmd, entrypoint: cfg.entrypoint, workingDir: cfg.workingDir, user: cfg.user, labels: cfg.labels, stopSignal: cfg.stopSignal, createCommand: cfg.createCommand, exposedPorts: cfg.exposedPorts, ports: cfg.ports },
           changes: ([] as string[]).concat(o.change ?? []), author: o.author, message: o.message, name: o.image, format,
           progress: o.quiet ? undefined : (line) => io.stderr.write(`${line}\n`),

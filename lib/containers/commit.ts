@@ -62,7 +62,7 @@ export function commitName(name: string): string {
 }
 
 interface StoreLike {
-  putLayerFromDirectory(dir: string, opts: { rootless?: boolean }): Promise<{ diffID: string }>;
+  putLayerFromDirectory(dir: string, opts: { rootless?: boolean; idMap?: (uid: number, gid: number) => [number, number] }): Promise<{ diffID: string }>;
   putLayer(stream: Readable, opts: { what?: string }): Promise<{ diffID: string }>;
   layerInfo(diffID: string): { compressedDigest: string; compressedSize: number; compressedMediaType?: string } | undefined;
   addImage(o: { manifest: Buffer; manifestMediaType: string; config: Buffer; names: string[] }): Promise<{ id: string }>;
@@ -106,6 +106,8 @@ export interface CommitOptions {
   base: ImageConfig;
   upperDir: string;
   rootless: boolean;
+  /** The container's own user namespace: its files are written with the ids they have inside (userns.ts). */
+  userns?: import('./userns.ts').UsernsConfig;
   containerConfig: { env: string[]; cmd: string[]; entrypoint: string[]; workingDir: string; user: string; labels: Record<string, string>; stopSignal: string; createCommand: string[]; exposedPorts?: string[]; ports?: { containerPort: number; protocol: string }[] };
   changes: string[];
   author?: string;
@@ -122,7 +124,8 @@ export async function commitContainer(store: StoreLike, o: CommitOptions): Promi
   if (o.message && format !== 'docker') throw new TspodError('USAGE', 'messages are only compatible with the docker image format (-f docker)');
   // a container never started has no upper dir yet: its layer is empty
   if (!existsSync(o.upperDir)) mkdirSync(o.upperDir, { recursive: true });
-  const layer = await store.putLayerFromDirectory(o.upperDir, { rootless: o.rootless });
+  const idMap = o.userns?.uidMappings.length ? (await import('./userns.ts')).containerIds(o.userns) : undefined;
+  const layer = await store.putLayerFromDirectory(o.upperDir, { rootless: o.rootless, idMap });
   const cc = o.containerConfig;
   const cfg: RunConfig = {
     ...(o.base.config ?? {}),

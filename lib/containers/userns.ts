@@ -188,6 +188,15 @@ export function toHost(maps: IdMapping[], id: number): number | undefined {
   return m ? m.hostID + id - m.containerID : undefined;
 }
 
+/** Disk owners back to the container's ids (commit): an id outside the mappings is the container's root. */
+export function containerIds(u: UsernsConfig): (uid: number, gid: number) => [number, number] {
+  const back = (maps: IdMapping[], id: number) => {
+    const m = maps.find((x) => id >= x.hostID && id < x.hostID + x.size);
+    return m ? m.containerID + id - m.hostID : 0;
+  };
+  return (uid, gid) => [back(u.uidMappings, uid), back(u.gidMappings, gid)];
+}
+
 /** ns:PATH of a process (/proc/PID/ns/user): the mappings it has, which runc 1.1 wants written out. */
 function mapsOfPath(path: string): { uid: IdMapping[]; gid: IdMapping[] } | undefined {
   const m = /^\/proc\/(\d+)\/ns\/user$/.exec(path);

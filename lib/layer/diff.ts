@@ -12,6 +12,8 @@ import { dataPadding, encodeHeader, endOfArchive, type TarHeader, type TarType }
 export interface DiffOptions {
   /** Which opaque xattr to look for (user.* rootless, trusted.* rootful). Default isRootless(). */
   rootless?: boolean;
+  /** The owners to write for the owners on disk (a container with a user namespace of its own: its ids). */
+  idMap?: (uid: number, gid: number) => [number, number];
 }
 
 const S_IFMT = 0o170000, S_IFCHR = 0o020000, S_IFBLK = 0o060000;
@@ -58,6 +60,7 @@ export async function* generateTar(dir: string, opts: DiffOptions = {}): AsyncGe
       const r = rel === '' ? name : `${rel}/${name}`;
       const p = join(dir, r);
       const st = lstatSync(p);
+      if (opts.idMap) [st.uid, st.gid] = opts.idMap(st.uid, st.gid);
       if (st.isDirectory()) {
         yield encodeHeader(header(`${r}/`, 'directory', st, { xattrs: capability(p) }));
         if (lgetxattr(p, opaque)?.toString() === 'y') yield encodeHeader(header(`${r}/.wh..wh..opq`, 'file', st, { mode: 0 }));

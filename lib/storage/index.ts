@@ -551,11 +551,11 @@ export class Store {
    * Store a directory in overlay diff form (a container's upper dir) as a new gzip layer, for commit:
    * the tar is generated (whiteouts back to .wh. entries), compressed, kept as a blob and extracted.
    */
-  async putLayerFromDirectory(dir: string, opts: { rootless?: boolean } = {}): Promise<LayerRecord> {
+  async putLayerFromDirectory(dir: string, opts: { rootless?: boolean; idMap?: (uid: number, gid: number) => [number, number] } = {}): Promise<LayerRecord> {
     const { layerTar } = await import('../layer/diff.ts');
     const { createGzip } = await import('node:zlib');
     const { OCI_LAYER_GZIP } = await import('../oci/media-types.ts');
-    const gz = layerTar(dir, { rootless: opts.rootless }).pipe(createGzip());
+    const gz = layerTar(dir, { rootless: opts.rootless, idMap: opts.idMap }).pipe(createGzip());
     return this.putLayer(gz, { mediaType: OCI_LAYER_GZIP, what: `storing the changes of \`${dir}\`` });
   }
 

@@ -151,6 +151,18 @@ t('--userns ns:PATH joins another container\'s user namespace (with its mappings
   await f.tspod(['rm', '-f', '-t', '0', name]);
 });
 
+t('commit writes the files with the ids they have inside the container, not the shifted ones on disk', async () => {
+  const name = uniqueName('cm'), image = `localhost/${uniqueName('committed')}`;
+  const flags = rootless ? ['--userns', 'keep-id', '-u', '0'] : ['--uidmap', '0:100000:65536'];
+  const r = await f.tspod(['run', '--name', name, ...flags, f.image, 'sh', '-c', 'touch /rootown /seven && chown 7:7 /seven']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is((await f.tspod(['commit', '-q', name, image])).code, 0);
+  const ls = await f.tspod(['run', '--rm', image, 'sh', '-c', 'stat -c "%u:%g %n" /rootown /seven']);
+  assert.is(ls.stdout, '0:0 /rootown\n7:7 /seven\n', ls.stderr);
+  await f.tspod(['rm', name]);
+  await f.tspod(['rmi', image]);
+});
+
 t('--userns host and no flag: no user namespace of its own', async () => {
   const own = readFileSync('/proc/self/uid_map', 'utf8').replace(/ +/g, ' ');
   for (const flags of [[], ['--userns', 'host']]) {
