@@ -23,6 +23,7 @@ export function toCreateOptions(o: Record<string, any>, image: string, args: str
     conmonPidFile: o.conmonPidfile, pidFile: o.pidfile, envMerge: o.envMerge, httpProxy: o.httpProxy, initPath: o.initPath,
     logOpt: o.logOpt, publishAll: o.publishAll, readOnlyTmpfs: o.readOnlyTmpfs, timeout: o.timeout, tz: o.tz, umask: o.umask,
     unsetEnv: o.unsetenv, unsetEnvAll: o.unsetenvAll, pod: o.pod ?? o.podIdFile, healthFlags: o,
+    volumesFrom: o.volumesFrom, imageVolume: o.imageVolume,
     ...(io ? {} : {}),
   };
 }

@@ -160,7 +160,7 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       Memory: cfg.memory ?? 0, NanoCpus: cfg.cpus ? Math.round(cfg.cpus * 1e9) : 0, Init: cfg.init,
       PortBindings: portMap(cfg),
       // the rest of podman's HostConfig, at the values tspod runs with
-      CgroupManager: 'cgroupfs', CgroupMode: 'host', ContainerIDFile: cfg.cidFile ?? '', VolumeDriver: '', VolumesFrom: null,
+      CgroupManager: 'cgroupfs', CgroupMode: 'host', ContainerIDFile: cfg.cidFile ?? '', VolumeDriver: '', VolumesFrom: cfg.volumesFrom ?? null,
       Dns: cfg.dnsServers ?? [], DnsOptions: cfg.dnsOptions ?? [], DnsSearch: cfg.dnsSearch ?? [], ExtraHosts: cfg.hostAdd ?? [], GroupAdd: cfg.groupAdd ?? [], IpcMode: /^(container|ns):/.test(cfg.ipcMode ?? '') ? cfg.ipcMode : 'shareable', Cgroup: '', Cgroups: 'default',
       Links: null, OomScoreAdj: 0, PidMode: cfg.pidMode ?? 'private', PublishAllPorts: false, UTSMode: cfg.utsMode ?? 'private', UsernsMode: '', ShmSize: cfg.shmSize ?? 65536000,
       Runtime: 'oci', ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, CgroupParent: '', BlkioWeight: 0, CpuPeriod: cfg.cpus ? 100000 : 0,

@@ -105,6 +105,8 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'health-start-period', type: 'string', describe: 'the initialization time needed for a container to bootstrap' },
   { name: 'health-timeout', type: 'string', describe: 'the maximum time allowed to complete the healthcheck before an interval is considered failed' },
   { name: 'no-healthcheck', type: 'boolean', describe: 'Disable healthchecks on container' },
+  { name: 'image-volume', type: 'string', describe: 'Tells podman how to handle the builtin image volumes ("bind"|"tmpfs"|"ignore")' },
+  { name: 'volumes-from', type: 'string', multi: true, describe: 'Mount volumes from the specified container(s)' },
   // resource limits and kernel settings (lib/containers/resources.ts)
   { name: 'blkio-weight', type: 'string', describe: 'Block IO weight (relative weight) accepts a weight value between 10 and 1000.' },
   { name: 'blkio-weight-device', type: 'string', multi: true, describe: 'Block IO weight (relative device weight, format: DEVICE_NAME:WEIGHT)' },

@@ -113,6 +113,9 @@ export interface CreateOptions extends Omit<NetworkFlags, 'network' | 'rootless'
   removeImage?: string;
   /** --health-*, --no-healthcheck (health.ts) */
   healthFlags?: import('./health.ts').HealthFlags;
+  /** --volumes-from CTR[:ro|rw], --image-volume bind|tmpfs|ignore (image-volumes.ts) */
+  volumesFrom?: string[];
+  imageVolume?: string;
 }
 
 export const SIGNALS: Record<string, number> = {
@@ -310,6 +313,10 @@ export class ContainerEngine {
     sf.checkNamespaceConflicts({ utsMode, ipcMode, hostname: o.hostname, shmSize, rootless: this.rootless });
     const name = o.name ?? randomName();
     const mounts = this.parseMounts(o);
+    // the volumes of other containers, then the image's VOLUMEs: each where no mount is yet (podman)
+    const iv = await import('./image-volumes.ts');
+    mounts.push(...iv.volumesFrom(o.volumesFrom, mounts, (r) => this.store.get(this.store.resolve(r))?.config));
+    mounts.push(...iv.imageVolumes(Object.keys(ic.Volumes ?? {}), o.imageVolume, mounts));
     const labels = { ...(ic.Labels ?? {}), ...cf.readLabelFiles(o.labelFile), ...parseKeyValues(o.label) };
     const exposed = [...new Set([...Object.keys(ic.ExposedPorts ?? {}).map((p) => (p.includes('/') ? p : `${p}/tcp`)), ...cf.parseExpose(o.expose)])];
     // -P: each exposed port not published by -p gets a free host port
@@ -398,6 +405,7 @@ export class ContainerEngine {
       ...(o.unsetEnvAll ? { unsetEnvAll: true } : o.unsetEnv?.length ? { unsetEnv: o.unsetEnv } : {}),
       ...(o.removeImage ? { removeImage: o.removeImage } : {}),
       ...(healthcheck ? { healthcheck } : {}),
+      ...(o.volumesFrom?.length ? { volumesFrom: o.volumesFrom } : {}),
       ...(o.healthFlags?.healthOnFailure && o.healthFlags.healthOnFailure !== 'none' ? { healthOnFailure: o.healthFlags.healthOnFailure } : {}),
       rootless: this.rootless,
       runtime: this.opts.runtime ?? '',

@@ -331,6 +331,8 @@ export function generateSpec(i: SpecInputs): Spec {
     }
     const opts = m.options.filter((o) => !['z', 'Z', 'U', 'O', 'copy', 'nocopy'].includes(o));
     if (!opts.some((o) => o === 'bind' || o === 'rbind')) opts.push('rbind');
+    // podman mounts named volumes nosuid,nodev unless the options say otherwise
+    if (m.type === 'volume') for (const [no, yes] of [['nosuid', 'suid'], ['nodev', 'dev']]) if (!opts.includes(no) && !opts.includes(yes)) opts.push(no);
     mounts.push({ destination: m.destination, type: 'bind', source: i.mountSources[n] ?? m.source, options: opts });
   });
   const explicit = c.ulimits.map(parseUlimit);

@@ -104,6 +104,8 @@ export interface ContainerConfig {
   /** --health-* or the image's HEALTHCHECK (health.ts), and --health-on-failure */
   healthcheck?: import('./health.ts').HealthConfig;
   healthOnFailure?: string;
+  /** --volumes-from, as given (inspect's HostConfig.VolumesFrom) */
+  volumesFrom?: string[];
   /** Image layer diffIDs bottom->top, kept so the rootfs can be mounted without the image store. */
   layers: string[];
   layerDirs: string[];
