@@ -5,6 +5,7 @@ import type { Container } from '../../lib/containers/types.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 import { readFileSync } from 'node:fs';
 import { dependencies } from '../../lib/containers/namespaces.ts';
+import { inspectResources } from '../../lib/containers/resources.ts';
 
 /** The process env the container runs with: from its bundle once started, else the defaults podman adds. */
 function containerEnv(c: Container, bundleConfig: string): string[] {
@@ -168,6 +169,8 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       // CgroupPermissions stays empty in podman 4.3's inspect
       Devices: (cfg.devices ?? []).map((d) => ({ PathOnHost: d.source, PathInContainer: d.destination, CgroupPermissions: '' })), DiskQuota: 0, KernelMemory: 0, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: 0, OomKillDisable: false,
       PidsLimit: 0, CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0,
+      // --cpu-*, --memory-*, --pids-limit, --blkio-*, --cgroup*, --userns as set (resources.ts)
+      ...inspectResources(cfg),
     },
     GraphDriver: { Name: 'overlay', Data: { UpperDir: engine.upperDir(cfg.id) } },
   };

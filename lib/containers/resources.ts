@@ -331,12 +331,19 @@ export function applyResources(spec: Spec, c: ResourceTarget, cgroupV2: boolean)
   applyLimits(res, r);
 }
 
+/** cgroup v2, or v1 with memory.memsw.* (swap accounting on). */
+function swapAccounting(): boolean {
+  return existsSync('/sys/fs/cgroup/cgroup.controllers') || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes');
+}
+
 function applyLimits(res: LinuxResources, r: ResourceConfig): void {
   const memory = { ...res.memory };
   if (r.memoryReservation !== undefined) memory.reservation = r.memoryReservation;
   if (r.memorySwap !== undefined && r.memorySwap !== -1) memory.swap = r.memorySwap;
   if (r.memorySwappiness !== undefined && r.memorySwappiness >= 0) memory.swappiness = r.memorySwappiness;
   if (r.oomKillDisable) memory.disableOOMKiller = true;
+  // --memory alone: as much swap again (podman), where the kernel accounts swap
+  if (memory.limit && r.memorySwap === undefined && memory.swap === undefined && swapAccounting()) memory.swap = 2 * memory.limit;
   if (Object.keys(memory).length) res.memory = memory;
   const cpu = { ...res.cpu };
   if (r.cpuShares !== undefined) cpu.shares = r.cpuShares;
@@ -356,4 +363,32 @@ function applyLimits(res: LinuxResources, r: ResourceConfig): void {
   if (r.writeIops) blockIO.throttleWriteIOPSDevice = r.writeIops.map(dev);
   if (Object.keys(blockIO).length) res.blockIO = blockIO;
   if (r.cgroupConf) res.unified = { ...r.cgroupConf };
+}
+
+/** podman 4.3's inspect HostConfig fields for these flags (what the container runs with; undefined: left as is). */
+export function inspectResources(c: { rootless: boolean; memory?: number; resources?: ResourceConfig; userns?: { mode: string; path?: string } }): Record<string, unknown> {
+  const r = c.resources ?? {};
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const cgroups = !(c.rootless && !v2) && r.cgroups !== 'disabled';
+  // podman's lists are null without any block IO setting, else [] where empty
+  const none = r.readBps || r.writeBps || r.readIops || r.writeIops || r.blkioWeightDevice ? [] : null;
+  const throttle = (l?: ThrottleDevice[]) => l?.map((d) => ({ Path: d.path, Rate: d.rate })) ?? none;
+  const out: Record<string, unknown> = {
+    CpuShares: r.cpuShares ?? 0, CpusetCpus: r.cpusetCpus ?? '', CpusetMems: r.cpusetMems ?? '',
+    MemoryReservation: r.memoryReservation ?? 0,
+    MemorySwap: !cgroups || r.memorySwap === -1 ? 0 : r.memorySwap ?? (c.memory && swapAccounting() ? 2 * c.memory : 0),
+    // -1 where the spec has a memory section without it, as podman reads it back
+    MemorySwappiness: r.memorySwappiness !== undefined && r.memorySwappiness >= 0 ? r.memorySwappiness
+      : cgroups && (c.memory || r.memoryReservation !== undefined || r.memorySwap !== undefined || r.oomKillDisable) ? -1 : 0,
+    OomKillDisable: !!r.oomKillDisable, OomScoreAdj: r.oomScoreAdj ?? 0, PidsLimit: cgroups ? r.pidsLimit ?? DEFAULT_PIDS_LIMIT : 0,
+    BlkioWeight: r.blkioWeight ?? 0, BlkioWeightDevice: r.blkioWeightDevice?.map((d) => ({ Path: d.path, Weight: d.weight })) ?? none,
+    BlkioDeviceReadBps: throttle(r.readBps), BlkioDeviceWriteBps: throttle(r.writeBps), BlkioDeviceReadIOps: throttle(r.readIops), BlkioDeviceWriteIOps: throttle(r.writeIops),
+    CgroupParent: r.cgroupParent ?? '', CgroupMode: r.cgroupns ?? (v2 ? 'private' : 'host'),
+    Cgroups: r.cgroups === 'disabled' ? 'disabled' : 'default',
+    CgroupConf: r.cgroupConf ?? null,
+    UsernsMode: !c.userns ? '' : c.userns.mode === 'ns' ? `ns:${c.userns.path}` : c.userns.mode,
+  };
+  if (r.cpuPeriod !== undefined) out.CpuPeriod = r.cpuPeriod;
+  if (r.cpuQuota !== undefined) out.CpuQuota = r.cpuQuota;
+  return out;
 }

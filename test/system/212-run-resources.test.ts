@@ -198,6 +198,37 @@ t('checks and messages as podman 4.3 (125 at create)', async () => {
   }
 });
 
+const HOSTCONFIG = '{{.HostConfig.CpuShares}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpusetCpus}} {{.HostConfig.CpusetMems}} ' +
+  '{{.HostConfig.MemoryReservation}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemorySwappiness}} {{.HostConfig.OomKillDisable}} {{.HostConfig.OomScoreAdj}} ' +
+  '{{.HostConfig.PidsLimit}} {{json .HostConfig.BlkioDeviceReadBps}} {{json .HostConfig.BlkioDeviceWriteIOps}} {{.HostConfig.CgroupParent}} ' +
+  '{{.HostConfig.CgroupMode}} {{.HostConfig.Cgroups}}';
+
+t('inspect HostConfig: the values podman 4.3 shows (--memory alone gets as much swap again, in the container too)', async () => {
+  const dev = blockDevice();
+  const all = ['--cpu-shares', '512', '--cpu-period', '50000', '--cpu-quota', '25000', '--cpuset-cpus', '0', '--cpuset-mems', '0', '--memory', '64m',
+    '--memory-reservation', '32m', '--memory-swap', '128m', '--memory-swappiness', '10', '--oom-kill-disable', '--oom-score-adj', '100', '--pids-limit', '50',
+    ...(dev ? ['--device-read-bps', `${dev.path}:1mb`, '--device-write-iops', `${dev.path}:100`] : []), '--cgroup-parent', '/mypar', '--cgroupns', 'private', '--cgroups', 'no-conmon'];
+  const cases: [string[], string][] = [
+    [all, `512 50000 25000 0 0 ${32 << 20} ${128 << 20} 10 true 100 50 ${dev ? `[{"Path":"${dev.path}","Rate":1048576}] [{"Path":"${dev.path}","Rate":100}]` : 'null null'} /mypar private default`],
+    [['--pids-limit', '-1', '--memory', '64m', '--memory-swap', '-1'], '0 0 0   0 0 -1 false 0 0 null null  host default'],
+    [['--memory-reservation', '10m'], `0 0 0   ${10 << 20} 0 -1 false 0 2048 null null  host default`],
+  ];
+  for (const [flags, want] of cases) {
+    const c = await f.tspod(['create', ...flags, f.image, 'true']);
+    assert.is(c.code, 0, c.stderr);
+    const got = (await f.tspod(['inspect', '--format', HOSTCONFIG, c.stdout.trim()])).stdout.trim();
+    if (!rootless && v1) assert.is(got, want, flags.join(' '));
+    if (peer) {
+      const p = await peer.run(['create', ...flags, f.image, 'true']);
+      assert.is((await peer.run(['inspect', '--format', HOSTCONFIG, p.stdout.trim()])).stdout.trim(), got, `podman: ${flags.join(' ')}`);
+    }
+    await f.tspod(['rm', c.stdout.trim()]);
+  }
+  if (rootless || !v1 || !existsSync(`${CG}/memory/memory.memsw.limit_in_bytes`)) return;
+  const r = await f.tspod(['run', '--rm', '--memory', '64m', f.image, 'cat', `${CG}/memory/memory.memsw.limit_in_bytes`]);
+  assert.is(r.stdout, `${128 << 20}\n`, r.stderr);
+});
+
 t('accepted values as podman: --memory-swap -1, --memory-swappiness -1, --blkio-weight without kernel support warns', async () => {
   for (const flags of [['--memory', '64m', '--memory-swap', '-1'], ['--memory-swappiness', '-1'], ['--oom-score-adj', '-1000'], ['--cgroupns', 'private', '--cgroupns', 'host']]) {
     const r = await f.tspod(['create', ...flags, f.image, 'true']);

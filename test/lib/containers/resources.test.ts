@@ -1,6 +1,7 @@
 // parseResourceFlags and applyResources on specs, including the cgroup v2 and rootless paths this
 // cgroup v1 host cannot run (--cgroup-conf, the private cgroup namespace default, rootless limits).
 import { test } from 'uvu';
+import { existsSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { applyResources, hasLimits, parseCpuList, parseResourceFlags, ramInBytes, type ResourceContext } from '../../../lib/containers/resources.ts';
 import type { Spec } from '../../../lib/oci/runtime-spec.ts';
@@ -37,7 +38,9 @@ test('no flag: undefined; applyResources still gives the default pids limit and 
   assert.is(await parseResourceFlags({}, ctx()), undefined);
   const s = spec();
   applyResources(s, { id: ID, rootless: false }, false);
-  assert.equal(s.linux.resources, { devices: [{ allow: false, access: 'rwm' }], memory: { limit: 64 << 20 }, pids: { limit: 2048 } });
+  // --memory alone: as much swap again, as podman, where the kernel accounts swap
+  const swap = existsSync('/sys/fs/cgroup/cgroup.controllers') || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes');
+  assert.equal(s.linux.resources, { devices: [{ allow: false, access: 'rwm' }], memory: { limit: 64 << 20, ...(swap ? { swap: 128 << 20 } : {}) }, pids: { limit: 2048 } });
   assert.is(s.linux.cgroupsPath, `/tspod_parent/tspod-${ID}`);
   assert.not.ok(s.linux.namespaces.some((n) => n.type === 'cgroup'), 'v1: the host cgroup namespace');
 });
