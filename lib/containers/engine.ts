@@ -661,7 +661,10 @@ export class ContainerEngine {
       const { capabilities } = await import('./spec.ts');
       seccomp = defaultSeccomp(capabilities(cfg), secOpt);
     }
-    const spec = generateSpec({ seccomp,
+    // /dev/shm as a tmpfs on the host side (podman's), or the one of the container whose IPC it joins
+    const shm = await import('./shm.ts');
+    const shmPath = shm.prepareShm(cfg, (id) => this.store.runDir(id));
+    const spec = generateSpec({ seccomp, shmPath,
       config: cfg, rootfs, hostsPath: files.hosts, hostnamePath: files.hostname, resolvPath: files.resolv,
       containerEnvPath: files.containerEnv, mountSources: await this.mountSources(cfg), imageEnv: [], netnsPath: net.netnsPath,
       hostNetwork: net.mode === 'host', namespacePaths: nsPaths,
@@ -857,6 +860,7 @@ export class ContainerEngine {
       jobs.push(teardownNetwork(net as never).catch(() => {}));
       c.state.network = undefined;
     }
+    (await import('./shm.ts')).releaseShm((await import('./shm.ts')).shmDir(this.store.runDir(c.config.id)));
     if (c.state.mounted || existsSync(this.rootfsDir(c.config.id).merged)) {
       try { unmountOverlay(this.rootfsDir(c.config.id).merged); } catch { /* busy: retried at removal */ }
       c.state.mounted = false;

@@ -288,6 +288,8 @@ export interface SpecInputs {
   hostNetwork?: boolean;
   /** linux.seccomp, already made for this container's capabilities (seccomp.ts). */
   seccomp?: unknown;
+  /** The host dir bound at /dev/shm instead of a tmpfs of the runtime's (shm.ts). */
+  shmPath?: string;
   /** Paths of the pid/ipc/uts namespaces to join (--pid container:X, ns:PATH; namespaces.ts). */
   namespacePaths?: Partial<Record<'pid' | 'ipc' | 'uts', string>>;
 }
@@ -393,6 +395,12 @@ export function generateSpec(i: SpecInputs): Spec {
     }
   }
   applySpecFlags(spec, c, i.namespacePaths);
+  if (i.shmPath) {
+    const n = mounts.findIndex((m) => m.destination === '/dev/shm');
+    const bind: Mount = { destination: '/dev/shm', type: 'bind', source: i.shmPath, options: ['bind', 'rprivate', 'nosuid', 'noexec', 'nodev'] };
+    if (n >= 0) mounts[n] = bind;
+    else mounts.push(bind);
+  }
   applyResources(spec, c, i.cgroupV2);
   applyUserns(spec, c.userns, { netnsPath: i.netnsPath, hostNet });
   return spec;

@@ -7,7 +7,7 @@ import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { containerFixture, missingFeature, podmanPeer, uniqueName, type ContainerFixture, type PodmanPeer } from '../helpers/containers.ts';
 
 const skip = missingFeature();
@@ -59,6 +59,21 @@ t('--network container:NAME of a container on the host network: the host\'s', as
   assert.is(ours.code, 0, ours.stderr);
   assert.is(ours.stdout, `${readlinkSync('/proc/self/ns/net')}\n`);
   await f.tspod(['rm', '-f', '-t', '0', a]);
+});
+
+t('--ipc container:NAME shares /dev/shm too (POSIX shared memory); nothing stays mounted after rm', async () => {
+  const a = uniqueName('ns-shm');
+  const id = await sleeper(a);
+  assert.is((await f.tspod(['exec', a, 'sh', '-c', 'echo shared > /dev/shm/seg'])).code, 0);
+  const ours = await f.tspod(['run', '--rm', '--ipc', `container:${a}`, f.image, 'cat', '/dev/shm/seg']);
+  assert.is(ours.code, 0, ours.stderr);
+  assert.is(ours.stdout, 'shared\n');
+  const own = await f.tspod(['run', '--rm', f.image, 'sh', '-c', 'ls /dev/shm | wc -l; awk \'$2 == "/dev/shm" { print $1, $3 }\' /proc/mounts']);
+  assert.is(own.stdout, '0\nshm tmpfs\n', 'a container of its own has an empty /dev/shm');
+  const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id) && l.split(' ')[4]?.endsWith('/shm'));
+  assert.is(mounted().length, 1, 'the tmpfs is on the host side while it runs');
+  assert.is((await f.tspod(['rm', '-f', '-t', '0', a])).code, 0);
+  assert.equal(mounted(), []);
 });
 
 t('only the namespaces asked for are shared', async () => {
