@@ -11,6 +11,7 @@ import { manifestGroup } from './manifest/group.ts';
 import { volumeGroup } from './volume/group.ts';
 import { networkGroup } from './network/group.ts';
 import { healthcheckGroup } from './healthcheck/group.ts';
+import { systemGroup } from './system/group.ts';
 import { registryTopLevelCommands } from './registry/group.ts';
 
 /** Top-level verbs (tspod version, tspod pull, ...). */
@@ -20,5 +21,5 @@ export function topLevelCommands(): CommandModule<any>[] {
 
 /** Groups (tspod image ls, tspod container ps, ...). */
 export function commandGroups(): CommandGroup[] {
-  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup(), volumeGroup(), networkGroup(), healthcheckGroup()];
+  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup(), volumeGroup(), networkGroup(), healthcheckGroup(), systemGroup()];
 }

@@ -1,6 +1,5 @@
 // tspod image prune (podman-image-prune(1)): remove dangling images (-a: every image no container uses).
 import type { CommandModule } from '../types.ts';
-import { TspodError } from '../../lib/errors.ts';
 import { confirm } from '../shared/confirm.ts';
 import { openImageStore } from './shared.ts';
 
@@ -24,34 +23,10 @@ export function pruneCommand(): CommandModule<PruneOptions> {
         if (!(await confirm(io, `${what}\nAre you sure you want to continue? [y/N] `))) return 0;
       }
       const store = await openImageStore(opts);
-      const { compileFilters, imagesWithChildren, isDangling } = await import('../../lib/storage/report.ts');
-      const filters = ([] as string[]).concat(opts.filter ?? []);
-      const errors: TspodError[] = [];
-      // repeat: removing an image can make its parent dangling (libimage prunes until nothing is left)
-      for (let removed = true; removed && !errors.length;) {
-        removed = false;
-        const images = await store.listImages();
-        const usage = store.containerUsage();
-        const match = await compileFilters(filters, {
-          store, images, containersOf: (id) => usage.get(id)?.length ?? 0, config: (id) => store.imageConfig(id),
-        });
-        const parents = await imagesWithChildren(images, (id) => store.imageConfig(id));
-        for (const rec of images) {
-          if (usage.get(rec.id)?.length) continue;
-          if (!opts.all && !isDangling(rec, parents)) continue;
-          if (opts.all && parents.has(rec.id)) continue; // children first, the parent in the next pass
-          if (!(await match(rec))) continue;
-          try {
-            await store.removeImage(rec.id, { force: true });
-            io.stdout.write(`${rec.id}\n`);
-            removed = true;
-          } catch (err) {
-            if (err instanceof TspodError) errors.push(err);
-            else throw err;
-          }
-        }
-      }
-      await store.collectGarbage();
+      const { pruneImages } = await import('../../lib/storage/prune.ts');
+      const { errors } = await pruneImages(store, {
+        all: opts.all, filters: ([] as string[]).concat(opts.filter ?? []), onRemoved: (rec) => io.stdout.write(`${rec.id}\n`),
+      });
       if (errors.length) throw errors[0];
       return 0;
     },
