@@ -1,9 +1,11 @@
 // A plain-http GET for blob bodies, on a bare socket that reads into large slabs. Why: node:http reads
 // a socket 64 KiB at a time into a fresh buffer each time, and every chunk then travels through the
 // parser and the stream machinery; for a 300 MB image that is ~0.3 s of CPU, more than hashing it.
-// Read here into 4 MiB slabs, the same bytes arrive in ~1 MiB chunks for about a third of that
-// (bench/copy). Only for http:// without a test dispatcher; a response this reader does not take
-// (chunked, malformed) is answered `undefined` and the caller asks node:http instead.
+// Read here into 4 MiB slabs, at most 1 MiB a read, the same bytes cost ~0.7 s of CPU instead of
+// ~0.9 s for the whole copy (bench/copy). Reads into the whole rest of a slab, and a body buffer
+// of 1 MiB (one chunk pauses the socket), both cost more system time than they saved, measured.
+// Only for http:// without a test dispatcher; a response this reader does not take (chunked,
+// malformed) is answered `undefined` and the caller asks node:http instead.
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Headers, HttpResponse, ResponseBody } from './http.ts';
@@ -11,6 +13,7 @@ import type { Headers, HttpResponse, ResponseBody } from './http.ts';
 const SLAB = 4 << 20;
 const MIN_ROOM = 256 << 10;
 const MAX_HEAD = 64 << 10;
+const READ_MAX = 1 << 20;
 
 function aborted(): Error {
   // what node:http reports for a body cut short, so that retries and resumes see the same error
@@ -89,7 +92,7 @@ export function bulkGet(url: URL, headers: Record<string, string>, timeoutMs: nu
             slab = Buffer.allocUnsafeSlow(SLAB);
             used = 0;
           }
-          return slab.subarray(used);
+          return slab.subarray(used, used + READ_MAX);
         },
         callback: (n: number, buf: Uint8Array) => {
           const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
@@ -112,7 +115,7 @@ export function bulkGet(url: URL, headers: Record<string, string>, timeoutMs: nu
             }
             remaining = parsed.length ?? Infinity;
             body = new Readable({
-              highWaterMark: 1 << 20,
+              highWaterMark: 8 << 20,
               read: () => void socket.resume(),
               destroy: (err, cb) => {
                 socket.destroy();
