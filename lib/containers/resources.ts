@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { TspodError } from '../errors.ts';
 import type { LinuxResources, Spec } from '../oci/runtime-spec.ts';
+import { systemdUserCgroups } from '../runtime/runtime.ts';
 
 export interface ThrottleDevice { path: string; major: number; minor: number; rate: number }
 export interface WeightDevice { path: string; major: number; minor: number; weight: number }
@@ -327,6 +328,9 @@ export function applyResources(spec: Spec, c: ResourceTarget, cgroupV2: boolean)
   if (!c.rootless) {
     const parent = r.cgroups === 'split' ? ownCgroup(cgroupV2) : r.cgroupParent ?? '/tspod_parent';
     linux.cgroupsPath = `${parent.replace(/\/+$/, '')}/tspod-${c.id}`;
+  } else if (systemdUserCgroups(true)) {
+    // podman's rootless cgroup v2 manager: a scope of the user's systemd (runtime run with --systemd-cgroup)
+    linux.cgroupsPath = `${r.cgroupParent ?? 'user.slice'}:tspod:${c.id}`;
   }
   applyLimits(res, r);
 }

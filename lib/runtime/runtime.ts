@@ -46,6 +46,16 @@ export function cgroupV2(): boolean {
   return existsSync('/sys/fs/cgroup/cgroup.controllers');
 }
 
+/**
+ * Rootless on cgroup v2 with a systemd user session (its D-Bus socket): podman's cgroup manager is systemd
+ * there, each container a scope the user's systemd makes (cgroupsPath "SLICE:PREFIX:NAME", --systemd-cgroup).
+ */
+export function systemdUserCgroups(rootless: boolean): boolean {
+  if (!rootless || !cgroupV2() || !existsSync('/run/systemd/system')) return false;
+  const dir = process.env.XDG_RUNTIME_DIR;
+  return !!dir && existsSync(`${dir}/bus`);
+}
+
 const SEARCH = ['/usr/local/bin', '/usr/bin', '/usr/sbin', '/bin', '/sbin', '/usr/local/sbin'];
 
 export function findBinary(name: string): string | undefined {
