@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURE_IMAGE = 'localhost/tspod-busybox:latest';
@@ -27,6 +28,36 @@ export interface ContainerFixture {
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * The prologue of a container system test file: the fixture, made before the file's tests and
+ * cleaned up after them, and a scratch directory when `scratch` gives its name prefix; `t` is uvu's
+ * test, or test.skip (with a note) where containers cannot run here or `skip` gives another reason.
+ * `f` stands for the fixture from the start: its members may be used once the tests run.
+ */
+export function containerTests(o: { scratch?: string; skip?: string } = {}): { t: typeof test | typeof test.skip; f: ContainerFixture; dir: string } {
+  const skip = missingFeature() ?? o.skip;
+  if (skip) console.log(`# skipped: ${skip}`);
+  let real: ContainerFixture | undefined;
+  const dir = o.scratch && !skip ? mkdtempSync(join(tmpdir(), o.scratch)) : '';
+  test.before(async () => { if (!skip) real = await containerFixture(); });
+  test.after(async () => {
+    if (real) await real.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const made = (): ContainerFixture => {
+    if (!real) throw new Error('the container fixture is made in test.before');
+    return real;
+  };
+  const f: ContainerFixture = {
+    get root() { return made().root; },
+    get runroot() { return made().runroot; },
+    get image() { return made().image; },
+    tspod: (args, opts) => made().tspod(args, opts),
+    cleanup: () => made().cleanup(),
+  };
+  return { t: skip ? test.skip : test, f, dir };
 }
 
 /** Why container tests cannot run here, or undefined. */

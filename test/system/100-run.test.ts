@@ -7,15 +7,9 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+import { containerTests, uniqueName } from '../helpers/containers.ts';
 
-const skip = missingFeature();
-let f: ContainerFixture;
-const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
-
-test.before(async () => { if (!skip) f = await containerFixture(); });
-test.after(async () => { if (f) await f.cleanup(); });
+const { t, f } = containerTests();
 
 t('run --rm echo: output and exit status 0', async () => {
   const r = await f.tspod(['run', '--rm', f.image, 'echo', 'hi']);

@@ -5,18 +5,12 @@ import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+import { containerTests, uniqueName } from '../helpers/containers.ts';
 import { mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { NAME_WORDS } from '../../lib/containers/names.ts';
 
-const skip = missingFeature();
-let f: ContainerFixture;
-const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
-
-test.before(async () => { if (!skip) f = await containerFixture(); });
-test.after(async () => { if (f) await f.cleanup(); });
+const { t, f } = containerTests();
 
 // generous: the suite runs files in parallel on a small machine, and each check is a tspod process
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {

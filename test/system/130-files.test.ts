@@ -5,26 +5,11 @@ reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+import { containerTests, uniqueName } from '../helpers/containers.ts';
 
-const skip = missingFeature();
-let f: ContainerFixture;
-let dir: string;
-const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
-
-test.before(async () => {
-  if (skip) return;
-  f = await containerFixture();
-  dir = mkdtempSync(join(tmpdir(), 'tspod-files-'));
-});
-test.after(async () => {
-  if (f) await f.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const { t, f, dir } = containerTests({ scratch: 'tspod-files-' });
 
 t('cp host -> container and back, of a stopped container; diff lists A/C/D', async () => {
   const name = uniqueName('files');

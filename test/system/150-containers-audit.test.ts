@@ -7,15 +7,9 @@ reexecInUserNamespace(import.meta.url);
 import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+import { containerTests, uniqueName } from '../helpers/containers.ts';
 
-const skip = missingFeature();
-let f: ContainerFixture;
-const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
-
-test.before(async () => { if (!skip) f = await containerFixture(); });
-test.after(async () => { if (f) await f.cleanup(); });
+const { t, f } = containerTests();
 
 async function names(): Promise<string> {
   return (await f.tspod(['ps', '-a', '--format', '{{.Names}}'])).stdout;

@@ -9,12 +9,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { containerFixture, missingFeature, repoRoot, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+import { containerTests, repoRoot, uniqueName } from '../helpers/containers.ts';
 
-const skip = missingFeature();
-let f: ContainerFixture;
-const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
+const { t, f } = containerTests();
 const rootless = process.env.TSPOD_TEST_ROOTLESS === '1';
 const cgroupV2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
 // rootless on cgroup v1 has no cgroup to read: stats fails there, as podman
@@ -24,8 +21,6 @@ const when = (cond: boolean, why: string) => (name: string, fn: () => Promise<vo
   t(name, async () => { if (cond) await fn(); else console.log(`# skipped: ${name}: ${why}`); });
 const ts = when(statsWork, 'rootless on cgroup v1 has no cgroup to read');
 
-test.before(async () => { if (!skip) f = await containerFixture(); });
-test.after(async () => { if (f) await f.cleanup(); });
 
 async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;

@@ -7,16 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { containerFixture, missingFeature, type ContainerFixture } from '../helpers/containers.ts';
+import { containerTests } from '../helpers/containers.ts';
 
-const skip = missingFeature();
-let f: ContainerFixture;
-const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
+const { t, f } = containerTests();
 const rootless = process.env.TSPOD_TEST_ROOTLESS === '1';
-
-test.before(async () => { if (!skip) f = await containerFixture(); });
-test.after(async () => { if (f) await f.cleanup(); });
 
 const shmLine = (mounts: string) => mounts.split('\n').find((l) => l.split(' ')[1] === '/dev/shm') ?? '';
 

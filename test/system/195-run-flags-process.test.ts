@@ -6,26 +6,11 @@ import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+import { containerTests, uniqueName } from '../helpers/containers.ts';
 
-const skip = missingFeature();
-let f: ContainerFixture;
-let dir: string;
-const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
-
-test.before(async () => {
-  if (skip) return;
-  f = await containerFixture();
-  dir = mkdtempSync(join(tmpdir(), 'tspod-195-'));
-});
-test.after(async () => {
-  if (f) await f.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const { t, f, dir } = containerTests({ scratch: 'tspod-195-' });
 
 const run = (args: string[], cmd: string[], opts?: { env?: NodeJS.ProcessEnv }) => f.tspod(['run', '--rm', ...args, f.image, ...cmd], opts);
 const inspect = async (ref: string, format: string) => (await f.tspod(['inspect', '--format', format, ref])).stdout.trim();

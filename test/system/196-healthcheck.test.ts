@@ -7,15 +7,9 @@ reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { containerFixture, missingFeature, uniqueName, type ContainerFixture } from '../helpers/containers.ts';
+import { containerTests, uniqueName } from '../helpers/containers.ts';
 
-const skip = missingFeature();
-let f: ContainerFixture;
-const t = skip ? test.skip : test;
-if (skip) console.log(`# skipped: ${skip}`);
-
-test.before(async () => { if (!skip) f = await containerFixture(); });
-test.after(async () => { if (f) await f.cleanup(); });
+const { t, f } = containerTests();
 
 const systemd = existsSync('/run/systemd/system');
 const json = async (ref: string, format: string) => JSON.parse((await f.tspod(['inspect', '--format', `{{json ${format}}}`, ref])).stdout);
