@@ -648,6 +648,8 @@ export class ContainerEngine {
       initPath = findBinary('catatonit') ?? findBinary('tini');
       if (!initPath) throw new TspodError('NO_INIT', 'container-init binary not found on the host: install catatonit');
     }
+    // a new named volume belongs to the root of a container with its own user namespace (podman's NeedsChown)
+    if (cfg.userns) await (await import('./userns.ts')).chownNewVolumes(cfg, rootfs, (m) => this.volumeSource(m.name!, !!m.anonymous), this.graphRoot);
     await this.copyUpVolumes(cfg, rootfs);
     // podman links /etc/mtab to /proc/mounts when the image has none (mount, df read it)
     try { if (existsSync(join(rootfs, 'etc'))) symlinkSync('/proc/mounts', join(rootfs, 'etc/mtab')); } catch { /* exists */ }

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { TspodError } from '../errors.ts';
 import type { IdMapping, Mount, Spec } from '../oci/runtime-spec.ts';
+import type { ContainerConfig, MountSpec } from './types.ts';
 
 export interface UsernsConfig {
   /** host: none of its own (the default); private: --uidmap/--gidmap/--subuidname; the rest as --userns */
@@ -186,6 +187,28 @@ export function parseUsernsFlags(o: UsernsFlags, ctx: { rootless: boolean; taken
 export function toHost(maps: IdMapping[], id: number): number | undefined {
   const m = maps.find((x) => id >= x.containerID && id < x.containerID + x.size);
   return m ? m.hostID + id - m.containerID : undefined;
+}
+
+/**
+ * Named volumes not used before (podman's NeedsChown, the flag the copy-up clears) and still empty are
+ * given to the container's user (its process user, as podman: root with --uidmap, the user with keep-id),
+ * so that it can write them (the copy-up then gives them the owner of the image's directory, if any).
+ */
+export async function chownNewVolumes(c: Pick<ContainerConfig, 'userns' | 'user' | 'mounts'>, rootfs: string, source: (m: MountSpec) => Promise<string>, graphRoot: string): Promise<void> {
+  const u = c.userns;
+  if (!u?.uidMappings.length || !u.gidMappings.length) return;
+  let user = { uid: 0, gid: 0 };
+  try { user = (await import('./spec.ts')).resolveUser(rootfs, c.user); } catch { /* an unknown name fails later, at the spec */ }
+  const uid = toHost(u.uidMappings, user.uid), gid = toHost(u.gidMappings, user.gid);
+  if (uid === undefined || gid === undefined) return;
+  const { getVolume } = await import('../volumes/index.ts');
+  for (const m of c.mounts) {
+    if (m.type !== 'volume' || !m.name) continue;
+    const data = await source(m);
+    if ((await getVolume(m.name, graphRoot)).copiedUp || readdirSync(data).length) continue;
+    const st = statSync(data);
+    if (st.uid !== uid || st.gid !== gid) lchownSync(data, uid, gid);
+  }
 }
 
 /** Disk owners back to the container's ids (commit): an id outside the mappings is the container's root. */

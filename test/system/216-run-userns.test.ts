@@ -151,6 +151,20 @@ t('--userns ns:PATH joins another container\'s user namespace (with its mappings
   await f.tspod(['rm', '-f', '-t', '0', name]);
 });
 
+t('a new named volume belongs to the container\'s user (root with --uidmap, the user with keep-id): it can write there', async () => {
+  const vol = uniqueName('uvol');
+  const flags = rootless ? ['--userns', 'keep-id'] : ['--uidmap', '0:100000:65536'];
+  const r = await f.tspod(['run', '--rm', ...flags, '-v', `${vol}:/data`, f.image, 'sh', '-c', 'touch /data/x && stat -c %u /data/x']);
+  assert.is(r.code, 0, r.stderr);
+  const uid = rootless ? String(ownMap('uid').find(([c]) => c === 0)![1]) : '0';
+  assert.is(r.stdout, `${uid}\n`);
+  if (peer) {
+    const p = await peer.run(['run', '--rm', ...ULIMITS, ...flags, '-v', `${vol}:/data`, f.image, 'sh', '-c', 'touch /data/x && stat -c %u /data/x']);
+    assert.is(p.stdout, r.stdout, 'podman 4.3 too');
+  }
+  await f.tspod(['volume', 'rm', vol]);
+});
+
 t('commit writes the files with the ids they have inside the container, not the shifted ones on disk', async () => {
   const name = uniqueName('cm'), image = `localhost/${uniqueName('committed')}`;
   const flags = rootless ? ['--userns', 'keep-id', '-u', '0'] : ['--uidmap', '0:100000:65536'];
