@@ -648,7 +648,7 @@ export class ContainerEngine {
       initPath = findBinary('catatonit') ?? findBinary('tini');
       if (!initPath) throw new TspodError('NO_INIT', 'container-init binary not found on the host: install catatonit');
     }
-    // a new named volume belongs to the root of a container with its own user namespace (podman's NeedsChown)
+    // a new named volume belongs to the user of a container with its own user namespace (podman's NeedsChown)
     if (cfg.userns) await (await import('./userns.ts')).chownNewVolumes(cfg, rootfs, (m) => this.volumeSource(m.name!, !!m.anonymous), this.graphRoot);
     await this.copyUpVolumes(cfg, rootfs);
     // podman links /etc/mtab to /proc/mounts when the image has none (mount, df read it)
