@@ -122,3 +122,17 @@ export function networkToSetUp(cfg: ContainerConfig, nsPaths: Partial<Record<NsK
   if (cfg.network.startsWith('container:') && networkOf(cfg.network.slice('container:'.length)) === 'host') return 'host';
   return `ns:${nsPaths.net}`;
 }
+
+/** rm --depend: the container and every container that depends on it, dependents first (podman's order). */
+export function removalOrder(containerDir: (id: string) => string, id: string): string[] {
+  const out: string[] = [];
+  const visit = (cur: string) => {
+    if (out.includes(cur)) return;
+    let ids: string[] = [];
+    try { ids = readdirSync(join(containerDir(cur), DEPENDENTS)); } catch { /* none */ }
+    for (const d of ids) if (existsSync(join(containerDir(d), 'config.json'))) visit(d);
+    out.push(cur);
+  };
+  visit(id);
+  return out;
+}

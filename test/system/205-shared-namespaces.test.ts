@@ -129,6 +129,22 @@ t('a stopped container is started first; inspect names it; it cannot be removed 
   assert.is((await f.tspod(['rm', '-f', '-t', '0', a])).code, 0);
 });
 
+t('rm --depend removes the dependents first, each printed by its ID (podman)', async () => {
+  const ids: string[] = [];
+  const x1 = uniqueName('dep1');
+  for (const flags of [['--name', x1], ['--pid', `container:${x1}`]]) {
+    const c = await f.tspod(['create', ...flags, f.image, 'true']);
+    assert.is(c.code, 0, c.stderr);
+    ids.push(c.stdout.trim());
+  }
+  const c3 = await f.tspod(['create', '--ipc', `container:${ids[1]}`, f.image, 'true']);
+  ids.push(c3.stdout.trim());
+  const r = await f.tspod(['rm', '--depend', x1]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, `${ids[2]}\n${ids[1]}\n${ids[0]}\n`);
+  assert.is((await f.tspod(['ps', '-aq'])).stdout, '');
+});
+
 t('rm -a removes a dependent before the container it depends on', async () => {
   const a = uniqueName('ns-e');
   await sleeper(a);
