@@ -38,22 +38,26 @@ export function cpCommand(): CommandModule<{ src: string; dest: string; archive?
           await engine.withRootfs(dst.container!, (dstRoot) => intoDir(from, inside(dstRoot, dst.path)));
         });
       } else if (src.container) {
-        await engine.withRootfs(src.container, async (rootfs) => {
+        await engine.withRootfs(src.container, async (rootfs, c) => {
           const from = inside(rootfs, src.path);
+          // out of a container with its own user namespace: tspod's own ids, not the shifted ones (podman)
+          const owner = c.config.userns ? await (await import('../../lib/containers/userns.ts')).copyOwner(c.config, rootfs, false) : undefined;
           if (!existsSync(from)) throw new TspodError('NO_SUCH_PATH', `"${src.path}" could not be found on container ${src.container}: no such file or directory`);
           if (dst.path === '-') return tarDirectory(dirname(from), [basename(from)], undefined, io.stdout);
           const target = resolve(dst.path);
-          if (existsSync(target) && statSync(target).isDirectory()) await copyPath(dirname(from), basename(from), target);
-          else await copyPath(dirname(from), basename(from), dirname(target), basename(target));
+          if (existsSync(target) && statSync(target).isDirectory()) await copyPath(dirname(from), basename(from), target, undefined, owner);
+          else await copyPath(dirname(from), basename(from), dirname(target), basename(target), owner);
         });
       } else {
-        await engine.withRootfs(dst.container!, async (rootfs) => {
+        await engine.withRootfs(dst.container!, async (rootfs, c) => {
           const to = inside(rootfs, dst.path);
+          // into a container with its own user namespace: its user's ids (podman's --archive)
+          const owner = c.config.userns ? await (await import('../../lib/containers/userns.ts')).copyOwner(c.config, rootfs, true) : undefined;
           if (src.path === '-') return untarInto(to, io.stdin);
           const from = resolve(src.path);
           if (!existsSync(from)) throw new TspodError('NO_SUCH_PATH', `"${src.path}" could not be found on the host: no such file or directory`);
-          if (existsSync(to) && statSync(to).isDirectory()) await copyPath(dirname(from), basename(from), to);
-          else await copyPath(dirname(from), basename(from), dirname(to), basename(to));
+          if (existsSync(to) && statSync(to).isDirectory()) await copyPath(dirname(from), basename(from), to, undefined, owner);
+          else await copyPath(dirname(from), basename(from), dirname(to), basename(to), owner);
         });
       }
       return 0;

@@ -37,9 +37,9 @@ export async function untarInto(dir: string, input: NodeJS.ReadableStream): Prom
   await runTar(['--numeric-owner', '--xattrs', '-C', dir, '-xf', '-'], { stdin: input });
 }
 
-/** Copy a path with tar from one tree to another (cp within the host view). */
-export async function copyPath(srcDir: string, srcName: string, dstDir: string, rename?: string): Promise<void> {
-  const args = ['--numeric-owner', '-C', srcDir, '-cf', '-', srcName];
+/** Copy a path with tar from one tree to another (cp within the host view); owner: every file's, else kept. */
+export async function copyPath(srcDir: string, srcName: string, dstDir: string, rename?: string, owner?: { uid: number; gid: number }): Promise<void> {
+  const args = ['--numeric-owner', ...(owner ? [`--owner=:${owner.uid}`, `--group=:${owner.gid}`] : []), '-C', srcDir, '-cf', '-', srcName];
   await new Promise<void>((resolve, reject) => {
     const a = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const xargs = ['--numeric-owner', '-C', dstDir, '-xf', '-'];

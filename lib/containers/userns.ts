@@ -189,18 +189,31 @@ export function toHost(maps: IdMapping[], id: number): number | undefined {
   return m ? m.hostID + id - m.containerID : undefined;
 }
 
+/** The container's process user as ids on disk (through its mappings), or undefined without them. */
+async function processUserOnHost(c: Pick<ContainerConfig, 'userns' | 'user'>, rootfs: string): Promise<{ uid: number; gid: number } | undefined> {
+  const u = c.userns;
+  if (!u?.uidMappings.length || !u.gidMappings.length) return undefined;
+  let user = { uid: 0, gid: 0 };
+  try { user = (await import('./spec.ts')).resolveUser(rootfs, c.user); } catch { /* an unknown name fails later, at the spec */ }
+  const uid = toHost(u.uidMappings, user.uid), gid = toHost(u.gidMappings, user.gid);
+  return uid === undefined || gid === undefined ? undefined : { uid, gid };
+}
+
+/** tspod cp of a container with its own user namespace: into it the files become its user's, out of it tspod's own. */
+export async function copyOwner(c: Pick<ContainerConfig, 'userns' | 'user'>, rootfs: string, into: boolean): Promise<{ uid: number; gid: number } | undefined> {
+  if (!c.userns?.uidMappings.length) return undefined;
+  return into ? processUserOnHost(c, rootfs) : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+}
+
 /**
  * Named volumes not used before (podman's NeedsChown, the flag the copy-up clears) and still empty are
  * given to the container's user (its process user, as podman: root with --uidmap, the user with keep-id),
  * so that it can write them (the copy-up then gives them the owner of the image's directory, if any).
  */
 export async function chownNewVolumes(c: Pick<ContainerConfig, 'userns' | 'user' | 'mounts'>, rootfs: string, source: (m: MountSpec) => Promise<string>, graphRoot: string): Promise<void> {
-  const u = c.userns;
-  if (!u?.uidMappings.length || !u.gidMappings.length) return;
-  let user = { uid: 0, gid: 0 };
-  try { user = (await import('./spec.ts')).resolveUser(rootfs, c.user); } catch { /* an unknown name fails later, at the spec */ }
-  const uid = toHost(u.uidMappings, user.uid), gid = toHost(u.gidMappings, user.gid);
-  if (uid === undefined || gid === undefined) return;
+  const owner = await processUserOnHost(c, rootfs);
+  if (!owner) return;
+  const { uid, gid } = owner;
   const { getVolume } = await import('../volumes/index.ts');
   for (const m of c.mounts) {
     if (m.type !== 'volume' || !m.name) continue;

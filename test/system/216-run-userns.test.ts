@@ -8,7 +8,7 @@ reexecInUserNamespace(import.meta.url);
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerFixture, missingFeature, podmanPeer, uniqueName, type ContainerFixture, type PodmanPeer } from '../helpers/containers.ts';
@@ -163,6 +163,29 @@ t('a new named volume belongs to the container\'s user (root with --uidmap, the 
     assert.is(p.stdout, r.stdout, 'podman 4.3 too');
   }
   await f.tspod(['volume', 'rm', vol]);
+});
+
+t('cp into a container with its own user namespace: its user\'s files; out of it: ours', async () => {
+  const name = uniqueName('ucp');
+  const flags = rootless ? ['--userns', 'keep-id'] : ['--uidmap', '0:100000:65536'];
+  assert.is((await f.tspod(['run', '-d', '--name', name, ...flags, f.image, 'sleep', '100'])).code, 0);
+  const src = join(dir, 'cp-in.txt');
+  writeFileSync(src, 'x');
+  assert.is((await f.tspod(['cp', src, `${name}:/tmp/in.txt`])).code, 0);
+  const inside = await f.tspod(['exec', name, 'stat', '-c', '%u:%g', '/tmp/in.txt']);
+  const user = rootless ? `${ownMap('uid').find(([c]) => c === 0)![1]}:${ownMap('gid').find(([c]) => c === 0)![1]}` : '0:0';
+  assert.is(inside.stdout, `${user}\n`, 'the container\'s user owns it');
+  const out = join(dir, 'cp-out');
+  assert.is((await f.tspod(['cp', `${name}:/etc/passwd`, out])).code, 0);
+  assert.equal([statSync(out).uid, statSync(out).gid], [0, 0], 'copied out: ours, not the shifted ids');
+  if (peer) {
+    const p = uniqueName('ucp-podman');
+    await peer.run(['run', '-d', '--name', p, ...ULIMITS, ...flags, f.image, 'sleep', '100']);
+    await peer.run(['cp', src, `${p}:/tmp/in.txt`]);
+    assert.is((await peer.run(['exec', p, 'stat', '-c', '%u:%g', '/tmp/in.txt'])).stdout, inside.stdout, 'podman 4.3 too');
+    await peer.run(['rm', '-f', '-t', '0', p]);
+  }
+  await f.tspod(['rm', '-f', '-t', '0', name]);
 });
 
 t('commit writes the files with the ids they have inside the container, not the shifted ones on disk', async () => {
