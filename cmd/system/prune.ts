@@ -70,7 +70,7 @@ export function systemPruneCommand(): CommandModule<PruneOptions> {
       .example('$0 system prune', '')
       .example('$0 system prune -a -f --volumes', ''),
     handler: async (o, io) => {
-      if (!o.force && !(await confirm(io, warning(o), { eofError: true }))) return 0;
+      if (!o.force && !(await confirm(io, warning(o)))) return 0;
       const f = parseFilters(o.filter ?? [], !!o.volumes);
       // the other prunes get the same filters, with until as unix seconds (each parses those)
       const passOn = [...f.labels.map((l) => `label=${l}`), ...(f.until !== undefined ? [`until=${Math.floor(f.until / 1000)}`] : [])];

@@ -41,7 +41,7 @@ export function systemResetCommand(): CommandModule<ResetOptions> {
         - the graphRoot directory: "${graphRoot}"
         - the runRoot directory: "${runRoot}"
 Are you sure you want to continue? [y/N] `;
-        if (!(await confirm(io, warning, { eofError: true }))) return 0;
+        if (!(await confirm(io, warning))) return 0;
       }
       const xdg = process.env.XDG_RUNTIME_DIR ? resolve(process.env.XDG_RUNTIME_DIR) : undefined;
       for (const [what, dir] of [['graph root', graphRoot], ['run root', runRoot]]) {

@@ -60,8 +60,8 @@ t('df: the summary table, sizes that follow what containers and volumes hold', a
 
   // -v: the three sections with podman's headers
   const v = await ok(['system', 'df', '-v']);
-  assert.match(v, /^Images space usage:\n\nREPOSITORY {15}TAG {9}IMAGE ID {6}CREATED {5}SIZE {8}SHARED SIZE  UNIQUE SIZE  CONTAINERS\n/);
-  assert.match(v, /\n\nContainers space usage:\n\nCONTAINER ID  IMAGE {9}COMMAND +LOCAL VOLUMES  SIZE {8}CREATED {5}STATUS {6}NAMES\n/);
+  assert.match(v, /^Images space usage:\n\nREPOSITORY {15}TAG {9}IMAGE ID {6}CREATED +SIZE {8}SHARED SIZE  UNIQUE SIZE  CONTAINERS\n/);
+  assert.match(v, /\n\nContainers space usage:\n\nCONTAINER ID  IMAGE {9}COMMAND +LOCAL VOLUMES  SIZE {8}CREATED +STATUS {6}NAMES\n/);
   assert.match(v, new RegExp(`\\n[0-9a-f]{12}  [0-9a-f]{12}  sh -c head -c 300000 .*  1 {14}150kB +\\S.* +exited +${ctr}\\n`));
   assert.match(v, new RegExp(`\\n\\nLocal Volumes space usage:\\n\\nVOLUME NAME +LINKS +SIZE\\n(.*\\n)*${vol} +1 +300kB\\n`));
 
@@ -115,7 +115,11 @@ t('prune: podman\'s prompt (no: nothing goes; end of input: Error: EOF), then ex
   assert.is(eof.stderr, 'Error: EOF\n');
   assert.is((await f.tspod(['container', 'exists', stopped])).code, 0, 'no answer removes nothing');
 
-  const yes = await f.tspod(['system', 'prune', '--volumes'], { input: 'y\n' });
+  // podman's rule, for every prune: an answer starting with y is a yes
+  const noVol = await f.tspod(['volume', 'prune'], { input: '' });
+  assert.is(noVol.code, 125);
+  assert.is(noVol.stderr, 'Error: EOF\n');
+  const yes = await f.tspod(['system', 'prune', '--volumes'], { input: 'Yup\n' });
   assert.is(yes.code, 0, yes.stderr);
   const out = yes.stdout.slice(PRUNE_WARNING.length);
   const m = /^Deleted Containers\n((?:[0-9a-f]{64}\n)+)Deleted Volumes\n((?:.+\n)+)Deleted Images\n((?:[0-9a-f]{64}\n)+)Deleted Networks\n((?:.+\n)+)Total reclaimed space: (\S+)\n$/.exec(out);
