@@ -115,6 +115,12 @@ function checkGlobals(g: Record<string, any>): void {
   if (cm !== undefined && cm !== 'cgroupfs' && cm !== 'systemd') {
     throw new TspodError('INVALID_ARGUMENT', 'configuring runtime: cgroup manager must be one of cgroupfs and systemd: invalid argument');
   }
+  // tspod's store is overlay only: another driver podman knows is refused rather than ignored
+  const sd = g.storageDriver;
+  if (sd !== undefined && sd !== 'overlay' && sd !== 'overlay2') {
+    if (['vfs', 'btrfs', 'zfs', 'devicemapper', 'aufs'].includes(sd)) throw new TspodError('UNSUPPORTED', `--storage-driver ${sd}: not supported by tspod (overlay only)`);
+    throw new TspodError('INVALID_ARGUMENT', `failed to GetDriver graph ${sd}: driver not supported`);
+  }
   if (g.storageOpt) parseStorageOpts(g.storageOpt);
   // tspod runs no OCI hooks: a hooks dir without any is the same as podman's, one with hooks is refused
   for (const dir of g.hooksDir ?? []) {

@@ -65,6 +65,17 @@ t('bad values: podman\'s errors, 125, before and after the verb, fast path and y
   for (const eb of ['file', 'journald']) assert.is((await f.tspod(['--events-backend', eb, 'ps'])).code, 0);
 });
 
+t('--storage-driver: overlay (or overlay2); another driver is refused, not ignored', async () => {
+  for (const d of ['overlay', 'overlay2']) assert.is((await f.tspod(['--storage-driver', d, 'ps', '-q'])).code, 0, d);
+  const vfs = await f.tspod(['--storage-driver', 'vfs', 'ps']);
+  assert.is(vfs.code, 125);
+  assert.is(vfs.stderr, 'Error: --storage-driver vfs: not supported by tspod (overlay only)\n');
+  // podman: the same words, with the graph root after the driver's name
+  const bad = await f.tspod(['run', '--storage-driver', 'bogus', f.image, 'true']);
+  assert.is(bad.code, 125);
+  assert.is(bad.stderr, 'Error: failed to GetDriver graph bogus: driver not supported\n');
+});
+
 t('--log-level: an unknown level is refused with status 1, as podman does', async () => {
   for (const args of [['--log-level', 'bogus', 'ps'], ['images', '--log-level=bogus'], ['run', '--log-level', 'bogus', f.image, 'true']]) {
     const r = await f.tspod(args);
