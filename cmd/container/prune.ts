@@ -25,6 +25,10 @@ export function pruneCommand(): CommandModule<{ force?: boolean; filter?: string
       .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation' })
       .option('filter', { type: 'string', describe: 'Provide filter values (e.g. \'label=<key>=<value>\')' }),
     handler: async (o, io) => {
+      if (!o.force) {
+        const { confirm } = await import('../shared/confirm.ts');
+        if (!(await confirm(io, 'WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] '))) return 0;
+      }
       const engine = await openEngine(o);
       await pruneContainers(engine, (c) => ([] as string[]).concat(o.filter ?? []).every((f) => matchFilter(c, f)),
         (c) => io.stdout.write(`${c.config.id}\n`), (err) => io.stderr.write(`Error: ${err.message}\n`));

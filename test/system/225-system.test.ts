@@ -114,6 +114,8 @@ t('prune: podman\'s prompt (no: nothing goes; end of input: Error: EOF), then ex
   assert.is(eof.stdout, PRUNE_WARNING);
   assert.is(eof.stderr, 'Error: EOF\n');
   assert.is((await f.tspod(['container', 'exists', stopped])).code, 0, 'no answer removes nothing');
+  const cp = await f.tspod(['container', 'prune'], { input: 'n\n' });
+  assert.is(cp.stdout, 'WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ');
 
   // podman's rule, for every prune: an answer starting with y is a yes
   const noVol = await f.tspod(['volume', 'prune'], { input: '' });
