@@ -2,7 +2,7 @@ import type { CommandModule, GlobalOptions, Io } from '../types.ts';
 import { RUN_FLAGS, addFlags, argsAfterVerb, openEngine, parseFlags } from './shared.ts';
 import { createWithPull, pullFlagsOf, toCreateOptions } from './create.ts';
 import { TspodError } from '../../lib/errors.ts';
-import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, effectiveGlobals, globalIo } from '../shared/global.ts';
+import { GLOBAL_FLAGS_AFTER_VERB, HELP_FLAG, HelpRequested, containerIo, effectiveGlobals, globalIo } from '../shared/global.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
 
 /** run -a: the container's streams shown (stdin follows -i, as podman 4.3). */
@@ -131,7 +131,7 @@ export function runCommand(): CommandModule<GlobalOptions> {
       }
       let code: number | 'detached';
       try {
-        code = await startAttached(engine, id, io, { interactive: !!opts.interactive, tty: !!opts.tty, sigProxy: opts.sigProxy !== false, detachKeys: opts.detachKeys, autoRemove: !!opts.rm, streams });
+        code = await startAttached(engine, id, containerIo(io), { interactive: !!opts.interactive, tty: !!opts.tty, sigProxy: opts.sigProxy !== false, detachKeys: opts.detachKeys, autoRemove: !!opts.rm, streams });
       } catch (err) {
         if (opts.rm) await engine.remove(id, { force: true }).catch(() => {});
         throw runExitCode(err);

@@ -85,11 +85,23 @@ export function effectiveGlobals<T extends Record<string, any>>(argv: T, after: 
   return out as T;
 }
 
+const REAL_STDOUT = Symbol('stdout before --noout');
+
 /** --noout: the command's standard output goes nowhere (its errors still go to stderr). */
 export function globalIo(g: { noout?: boolean }, io: Io): Io {
   if (!g.noout) return io;
-  const sink = { isTTY: false, write: (_c: unknown, ...rest: unknown[]) => { const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined; cb?.(); return true; } };
+  const sink = {
+    isTTY: false,
+    [REAL_STDOUT]: (io.stdout as unknown as Record<symbol, unknown>)[REAL_STDOUT] ?? io.stdout,
+    write: (_c: unknown, ...rest: unknown[]) => { const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined; cb?.(); return true; },
+  };
   return { ...io, stdout: sink as unknown as Io['stdout'], get stdin() { return io.stdin; } };
+}
+
+/** The Io for an attached run's container output: podman 4.3 still prints it with --noout. */
+export function containerIo(io: Io): Io {
+  const real = (io.stdout as unknown as Record<symbol, Io['stdout'] | undefined>)[REAL_STDOUT];
+  return real ? { ...io, stdout: real, get stdin() { return io.stdin; } } : io;
 }
 
 /** podman's checks of its global options (cmd/podman/root.go, libpod's runtime options). */

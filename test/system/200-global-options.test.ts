@@ -213,7 +213,7 @@ t('--network-cmd-path: the slirp4netns that runs; a missing one is podman\'s err
   }
 });
 
-t('--noout: nothing on stdout (fast path, yargs, run -d), errors still on stderr', async () => {
+t('--noout: nothing of tspod\'s own on stdout (fast path, yargs, run -d), the container\'s output of an attached run, errors on stderr', async () => {
   const ps = await f.tspod(['--noout', 'ps', '-a']);
   assert.is(ps.code, 0);
   assert.is(ps.stdout, '');
@@ -223,6 +223,11 @@ t('--noout: nothing on stdout (fast path, yargs, run -d), errors still on stderr
   const d = await f.tspod(['--noout', 'run', '-d', '--name', name, f.image, 'true']);
   assert.is(d.code, 0, d.stderr);
   assert.is(d.stdout, '', 'no container ID');
+  // as podman 4.3: an attached run still shows the container's output
+  const attached = await f.tspod(['--noout', 'run', '--rm', f.image, 'echo', 'from the container']);
+  assert.is(attached.stdout, 'from the container\n', attached.stderr);
+  const attachedAfter = await f.tspod(['run', '--noout', '--rm', f.image, 'echo', 'after']);
+  assert.is(attachedAfter.stdout, 'after\n', attachedAfter.stderr);
   const after = await f.tspod(['create', '--noout', f.image, 'true']);
   assert.is(after.code, 0, after.stderr);
   assert.is(after.stdout, '', 'after the verb too');
