@@ -26,10 +26,12 @@ import { commitCommand } from './commit.ts';
 import { importCommand } from './import.ts';
 import { topCommand } from './top.ts';
 import { statsCommand } from './stats.ts';
+import { initCommand } from './init.ts';
 
 const shared = (): CommandModule<any>[] => [runCommand(), createCommand(), startCommand(), stopCommand(), killCommand(), rmCommand(),
   logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand(),
-  renameCommand(), portCommand(), attachCommand(), exportCommand(), cpCommand(), commitCommand(), topCommand(), statsCommand()];
+  renameCommand(), portCommand(), attachCommand(), exportCommand(), cpCommand(), commitCommand(), topCommand(), statsCommand(),
+  initCommand()];
 
 /** `tspod import` (podman has it top-level and under image). */
 export function importTopLevel(): CommandModule<any> {

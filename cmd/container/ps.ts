@@ -16,6 +16,7 @@ export function statusText(c: Container, now = Date.now()): string {
     // and the health check's status, when it has one: "Up 5 seconds ago (healthy)"
     case 'running': return `Up ${humanDuration(now - Date.parse(s.startedAt))} ago${s.health?.Status ? ` (${s.health.Status})` : ''}`;
     case 'paused': return 'Paused';
+    case 'initialized': return 'Initialized';
     case 'stopping': return 'Stopping';
     case 'exited': return `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
     default: return s.startedAt ? `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt || s.startedAt))} ago` : 'Created';

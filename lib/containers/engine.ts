@@ -710,6 +710,20 @@ export class ContainerEngine {
     c.state.error = undefined;
   }
 
+  /** init(), and on failure the half-made parts undone and the state written. */
+  private async initLocked(c: Container): Promise<void> {
+    try {
+      await this.init(c);
+    } catch (err) {
+      c.state.error = errorMessage(err);
+      await this.teardown(c).catch(() => {});
+      c.state.status = c.state.startedAt ? 'exited' : 'created';
+      if (err instanceof TspodError && err.exitCode !== 125) c.state.exitCode = err.exitCode;
+      this.store.writeState(c.config.id, c.state);
+      throw err;
+    }
+  }
+
   /** The PID of a container whose namespaces this one joins: started first when not running (podman starts dependencies). */
   private async dependencyPid(id: string): Promise<number> {
     try {
@@ -761,19 +775,27 @@ export class ContainerEngine {
     });
   }
 
+  /** `tspod init`: what start does before the process runs (rootfs, network, conmon and `runtime create`), then stop there (podman's Initialized). */
+  async initialize(ref: string): Promise<Container> {
+    const id = this.store.resolve(ref);
+    return this.store.withContainer(id, async (c) => {
+      if (this.reap(c)) this.store.writeState(id, c.state);
+      if (!['created', 'exited'].includes(c.state.status)) {
+        throw new TspodError('STATE_IMPROPER', `container ${id} has already been created in runtime: container state improper`);
+      }
+      c.state.restartCount = 0;
+      await this.initLocked(c);
+      c.state.status = 'initialized';
+      this.store.writeState(id, c.state);
+      return c;
+    });
+  }
+
   /** start() under the container's lock, also the restart by policy in cleanup(). */
   private async startLocked(c: Container, beforeStart?: (c: Container) => Promise<void> | void): Promise<Container> {
     const id = c.config.id;
-    try {
-      await this.init(c);
-    } catch (err) {
-      c.state.error = errorMessage(err);
-      await this.teardown(c).catch(() => {});
-      c.state.status = c.state.startedAt ? 'exited' : 'created';
-      if (err instanceof TspodError && err.exitCode !== 125) c.state.exitCode = err.exitCode;
-      this.store.writeState(id, c.state);
-      throw err;
-    }
+    // an initialized container (tspod init) has its runtime container already: it only starts
+    if (c.state.status !== 'initialized') await this.initLocked(c);
     this.store.writeState(id, c.state);
     if (beforeStart) await beforeStart(c);
     const runtime = await this.runtime(c.config.runtime || undefined);
@@ -885,7 +907,7 @@ export class ContainerEngine {
     let remove = false;
     await this.store.withContainer(id, async (c) => {
       this.reap(c);
-      if (c.state.status === 'running' || c.state.status === 'paused') return;
+      if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'initialized') return;
       // runtimeCreated: this run was not cleaned up yet (a second cleanup must not restart it again)
       if (c.state.runtimeCreated && this.shouldRestart(c)) {
         // podman's handleRestartPolicy: restart here under the same lock, keeping the rootfs mount
@@ -963,7 +985,7 @@ export class ContainerEngine {
       if (this.reap(c)) this.store.writeState(id, c.state);
       t = timeout ?? c.config.stopTimeout;
       c.state.stoppedByUser = true;
-      if (c.state.status === 'running' || c.state.status === 'paused') {
+      if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'initialized') {
         running = true;
         const runtime = await this.runtime(c.config.runtime || undefined);
         if (c.state.status === 'paused') await runtime.resume(id).catch(() => {});

@@ -30,7 +30,7 @@ export function isAlive(pid: number): boolean {
 /** Fold conmon's exit file and process liveness into the state; returns true if it changed. */
 export function reap(store: ContainerStore, c: Container): boolean {
   const s = c.state;
-  if (s.status !== 'running' && s.status !== 'paused' && s.status !== 'stopping') return false;
+  if (s.status !== 'running' && s.status !== 'paused' && s.status !== 'stopping' && s.status !== 'initialized') return false;
   const exitFile = store.exitFile(c.config.id);
   let text: string | undefined;
   try { text = readFileSync(exitFile, 'utf8'); } catch { /* not exited yet */ }
@@ -58,7 +58,7 @@ export async function inspectContainer(store: ContainerStore, ref: string): Prom
   const id = store.resolve(ref);
   const c = store.get(id);
   if (!c) return store.lookup(ref);
-  if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'stopping') {
+  if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'stopping' || c.state.status === 'initialized') {
     return store.withContainer(id, (cur) => {
       if (reap(store, cur)) store.writeState(id, cur.state);
       return cur;

@@ -2,7 +2,8 @@
 // create; other parts such as `rmi` read id/names/imageId) and state.json (rewritten atomically under
 // the container lock on every state change).
 
-export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopping' | 'exited';
+/** initialized: `tspod init` made the runtime's container, its process not started yet. */
+export type ContainerStatus = 'created' | 'initialized' | 'running' | 'paused' | 'stopping' | 'exited';
 
 export interface MountSpec {
   type: 'bind' | 'volume' | 'tmpfs';

@@ -1,0 +1,83 @@
+// @rootless
+// init (top level and container init): the runtime's container made without its process started,
+// as podman 4.3 (compared side by side, rootless, runc): ps says Initialized, a second init fails
+// with podman's words (125), start only starts it, stop/restart/rm of an initialized one clean up.
+import { reexecInUserNamespace } from '../helpers/userns.ts';
+reexecInUserNamespace(import.meta.url);
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import { containerTests, uniqueName } from '../helpers/containers.ts';
+
+const { t, f } = containerTests();
+
+const status = async (name: string) => (await f.tspod(['ps', '-a', '--filter', `name=^${name}$`, '--format', '{{.Status}}'])).stdout.trim();
+const create = async (name: string) => {
+  const r = await f.tspod(['create', '--name', name, f.image, 'sleep', '100']);
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout.trim();
+};
+
+t('init: Initialized, a second init fails, start starts it', async () => {
+  const name = uniqueName('init');
+  const id = await create(name);
+  let r = await f.tspod(['init', name]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, `${name}\n`);
+  assert.is(await status(name), 'Initialized');
+  assert.is((await f.tspod(['inspect', '--format', '{{.State.Status}}', name])).stdout.trim(), 'initialized');
+  assert.ok(existsSync(join(f.root, 'containers', id, 'overlay/merged/bin')), 'rootfs mounted');
+  r = await f.tspod(['container', 'init', name]);
+  assert.is(r.code, 125);
+  assert.is(r.stderr, `Error: container ${id} has already been created in runtime: container state improper\n`);
+  r = await f.tspod(['start', name]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, `${name}\n`);
+  assert.match(await status(name), /^Up /);
+  r = await f.tspod(['exec', name, 'echo', 'inside']);
+  assert.is(r.stdout, 'inside\n', r.stderr);
+  r = await f.tspod(['init', name]);
+  assert.is(r.code, 125, 'init of a running container');
+  await f.tspod(['rm', '-f', '-t', '0', name]);
+});
+
+t('stop and rm of an initialized container clean up; init after stop works', async () => {
+  const name = uniqueName('init-stop');
+  const id = await create(name);
+  assert.is((await f.tspod(['init', name])).code, 0);
+  let r = await f.tspod(['stop', name]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, `${name}\n`);
+  // podman 4.3: the runtime's `runc init` dies of SIGTERM (2)
+  assert.match(await status(name), /^Exited \(\d+\)/);
+  assert.not.ok(existsSync(join(f.runroot, 'runtime', id)), 'the runtime forgot it');
+  r = await f.tspod(['init', name]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(await status(name), 'Initialized');
+  r = await f.tspod(['rm', name]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, `${name}\n`);
+  assert.not.ok(existsSync(join(f.root, 'containers', id)), 'removed');
+  assert.not.ok(existsSync(join(f.runroot, 'runtime', id)), 'runtime record gone');
+});
+
+t('restart of an initialized container runs it; kill refuses it', async () => {
+  const name = uniqueName('init-restart');
+  await create(name);
+  assert.is((await f.tspod(['init', name])).code, 0);
+  let r = await f.tspod(['kill', name]);
+  assert.is(r.code, 125);
+  assert.match(r.stderr, /can only kill running containers\. .* is in state initialized: container state improper/);
+  r = await f.tspod(['restart', name]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(await status(name), /^Up /);
+  await f.tspod(['rm', '-f', '-t', '0', name]);
+});
+
+t('init of an unknown container: no such container (125)', async () => {
+  const r = await f.tspod(['init', uniqueName('nope')]);
+  assert.is(r.code, 125);
+  assert.match(r.stderr, /no such container/);
+});
+
+t.run();
