@@ -1,10 +1,11 @@
 // User namespaces for run/create as podman 4.3: --userns (host, keep-id[:uid=,gid=], nomap, auto[:size=],
 // ns:PATH), --uidmap/--gidmap, --subuidname/--subgidname. The container gets its own user namespace
 // (runtime-spec linux.uidMappings/gidMappings; rootless, the ids are those of tspod's own namespace,
-// 0 = the user), and a rootfs its root can use: the image's layers are copied once per mapping with
-// their owners shifted, as containers/storage does where it cannot use idmapped mounts (rootless
-// overlay here refuses them: mount_setattr(MOUNT_ATTR_IDMAP) gives EPERM on the host filesystem and
-// EINVAL on an overlay mount; rootful it would work, the copy is kept for both as one way).
+// 0 = the user), its network namespace is made inside it (createNetnsInUserns), and its rootfs shows the
+// image's files owned by its ids: rootful through idmapped mounts of the layers, rootless through copies
+// of the layers with owners shifted, made once per mapping (measured here: mount_setattr(MOUNT_ATTR_IDMAP)
+// works rootful on the layer dirs, gives EPERM rootless on the host filesystem and EINVAL on an overlay
+// mount), as containers/storage does. Volumes, cp and commit translate owners at the edges.
 import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -87,7 +88,6 @@ function hostIds(): { uid: number; gid: number } {
   return { uid: u?.hostID ?? 0, gid: g?.hostID ?? 0 };
 }
 
-/** Parse the flags at create, with podman 4.3's rules and messages; undefined = the host's user namespace. */
 /** The first block of size ids within [from, to) that no taken range overlaps (podman's auto allocation), or undefined. */
 function freeBlock(size: number, from: number, to: number, taken: IdMapping[]): number | undefined {
   const used = [...taken].sort((a, b) => a.hostID - b.hostID);
@@ -100,6 +100,7 @@ function freeBlock(size: number, from: number, to: number, taken: IdMapping[]): 
   return start + size <= to ? start : undefined;
 }
 
+/** Parse the flags at create, with podman 4.3's rules and messages; undefined = the host's user namespace. */
 export function parseUsernsFlags(o: UsernsFlags, ctx: { rootless: boolean; taken?: () => IdMapping[] }): UsernsConfig | undefined {
   const maps = !!(o.uidmap?.length || o.gidmap?.length || o.subuidname || o.subgidname);
   const mode = o.userns ?? '';
