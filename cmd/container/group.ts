@@ -27,11 +27,13 @@ import { importCommand } from './import.ts';
 import { topCommand } from './top.ts';
 import { statsCommand } from './stats.ts';
 import { initCommand } from './init.ts';
+import { mountCommand } from './mount.ts';
+import { umountCommand } from './umount.ts';
 
 const shared = (): CommandModule<any>[] => [runCommand(), createCommand(), startCommand(), stopCommand(), killCommand(), rmCommand(),
   logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand(),
   renameCommand(), portCommand(), attachCommand(), exportCommand(), cpCommand(), commitCommand(), topCommand(), statsCommand(),
-  initCommand()];
+  initCommand(), mountCommand(), umountCommand()];
 
 /** `tspod import` (podman has it top-level and under image). */
 export function importTopLevel(): CommandModule<any> {

@@ -885,7 +885,8 @@ export class ContainerEngine {
       c.state.network = undefined;
     }
     (await import('./shm.ts')).releaseShm((await import('./shm.ts')).shmDir(this.store.runDir(c.config.id)));
-    if (c.state.mounted || existsSync(this.rootfsDir(c.config.id).merged)) {
+    // (kept while `tspod mount` holds it)
+    if (!c.state.mountCount && (c.state.mounted || existsSync(this.rootfsDir(c.config.id).merged))) {
       try { unmountOverlay(this.rootfsDir(c.config.id).merged); } catch { /* busy: retried at removal */ }
       c.state.mounted = false;
     }

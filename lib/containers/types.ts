@@ -121,6 +121,8 @@ export interface ContainerState {
   finishedAt: string;
   /** Whether the rootfs overlay is mounted. */
   mounted: boolean;
+  /** `tspod mount`s not undone by `tspod umount` yet: the rootfs stays mounted while above 0 (podman's mount counter). */
+  mountCount?: number;
   /** Whether the runtime knows the container (created and not deleted). */
   runtimeCreated: boolean;
   restartCount: number;

@@ -145,14 +145,25 @@ main (int argc, char **argv)
     {
       if (enter_namespace (&err) < 0)
         return tspod_helper_error_report (&err);
+      /* this tspod entered the namespace itself: rootless `mount` refuses then, as podman's does
+         outside `podman unshare`; what __ns-exec runs is inside, as under unshare */
+      if (ns_exec)
+        unsetenv ("_TSPOD_NS_ENTERED");
+      else
+        setenv ("_TSPOD_NS_ENTERED", "1", 1);
     }
-  else if (getuid () == 0 && !in_userns)
+  else
     {
-      /* really root: nothing inherited may claim otherwise */
-      unsetenv ("_TSPOD_ROOTLESS_UID");
-      unsetenv ("_TSPOD_ROOTLESS_GID");
-      unsetenv ("_TSPOD_PAUSE_PID");
-      mark_nested_userns ();
+      /* inherited from the tspod that entered (tspod unshare): not this one */
+      unsetenv ("_TSPOD_NS_ENTERED");
+      if (getuid () == 0 && !in_userns)
+        {
+          /* really root: nothing inherited may claim otherwise */
+          unsetenv ("_TSPOD_ROOTLESS_UID");
+          unsetenv ("_TSPOD_ROOTLESS_GID");
+          unsetenv ("_TSPOD_PAUSE_PID");
+          mark_nested_userns ();
+        }
     }
 
   if (ns_exec)

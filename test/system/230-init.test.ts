@@ -6,6 +6,7 @@ import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { containerTests, uniqueName } from '../helpers/containers.ts';
 
@@ -80,4 +81,4 @@ t('init of an unknown container: no such container (125)', async () => {
   assert.match(r.stderr, /no such container/);
 });
 
-t.run();
+test.run();
