@@ -39,10 +39,11 @@ test.after(async () => {
 
 /** A block device the throttle flags can name: the one under / (its major:minor as the kernel lists them). */
 function blockDevice(): { path: string; id: string } | undefined {
-  const r = spawnSync('lsblk', ['-dnpo', 'NAME,MAJ:MIN,TYPE'], { encoding: 'utf8' });
+  // a real disk (zram0 of size 0 takes no throttle)
+  const r = spawnSync('lsblk', ['-dnpbo', 'NAME,MAJ:MIN,TYPE,SIZE'], { encoding: 'utf8' });
   for (const l of (r.stdout ?? '').split('\n')) {
-    const [name, id, type] = l.trim().split(/\s+/);
-    if (type === 'disk' && name && existsSync(name) && statSync(name).isBlockDevice()) return { path: name, id };
+    const [name, id, type, size] = l.trim().split(/\s+/);
+    if (type === 'disk' && Number(size) > 0 && name && existsSync(name) && statSync(name).isBlockDevice()) return { path: name, id };
   }
   return undefined;
 }
