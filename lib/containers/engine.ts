@@ -545,7 +545,7 @@ export class ContainerEngine {
     const { mountProgram, mountOpt } = this.opts.storageOpt ? parseStorageOpts(this.opts.storageOpt) : loadStorageConf();
     // a user namespace of its own: the layers with owners shifted for it (userns.ts)
     const usx = c.userns ? await import('./userns.ts') : undefined;
-    const layers = usx ? await usx.layersFor(c.layerDirs, c.userns, { graphRoot: this.graphRoot, rootless: this.rootless, mountDir: join(this.store.containerDir(c.id), 'idmapped') }) : undefined;
+    const layers = usx ? await usx.layersFor(c.layerDirs, c.userns, { graphRoot: this.graphRoot, rootless: this.rootless, mountDir: join(this.store.containerDir(c.id), 'idmapped'), linkDir: join(this.graphRoot, 'containers', 'l') }) : undefined;
     try {
       await mountOverlay({ lowerDirs: [...layers?.dirs ?? c.layerDirs].reverse(), ...r, linkDir: join(this.graphRoot, 'containers', 'l'), rootless: this.rootless, mountProgram, mountOpt, volatile: c.autoRemove });
     } finally { layers?.release(); }

@@ -408,7 +408,7 @@ export async function createNetnsInUserns(netPath: string, userPath: string, u: 
  * as containers/storage does for root): no copy. Measured here: this works for the layer dirs on the host
  * filesystem rootful; rootless it gives EPERM (and EINVAL on an overlay mount itself), so rootless copies.
  */
-async function idmappedLayers(layerDirs: string[], u: UsernsConfig, mountDir: string): Promise<MappedLayers> {
+async function idmappedLayers(layerDirs: string[], u: UsernsConfig, mountDir: string, linkDir?: string): Promise<MappedLayers> {
   const { createRequire } = await import('node:module');
   const { closeSync } = await import('node:fs');
   const { umount, MNT_DETACH } = await import('../native/libc.ts');
@@ -417,7 +417,13 @@ async function idmappedLayers(layerDirs: string[], u: UsernsConfig, mountDir: st
   const errno = () => koffi.errno() as number;
   const fd = await usernsFd(u);
   const mounted: string[] = [];
-  const release = () => { for (const m of mounted) try { umount(m, MNT_DETACH); } catch { /* gone */ } };
+  const release = () => {
+    for (const m of mounted) {
+      try { umount(m, MNT_DETACH); } catch { /* gone */ }
+      // the overlay holds the layers now: the short link lib/overlay made for the mount point goes too
+      if (linkDir) try { rmSync(join(linkDir, readFileSync(join(m, '..', 'link'), 'utf8').trim()), { force: true }); } catch { /* none made */ }
+    }
+  };
   try {
     const attr = Buffer.alloc(32); // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
     attr.writeBigUInt64LE(BigInt(MOUNT_ATTR_IDMAP), 0);
@@ -449,13 +455,13 @@ async function idmappedLayers(layerDirs: string[], u: UsernsConfig, mountDir: st
  * its own; rootful idmapped mounts of them below mountDir (released once the overlay holds them);
  * else (rootless, or where the kernel refuses idmapped mounts) the shifted copies of mappedLayerDirs.
  */
-export async function layersFor(layerDirs: string[], u: UsernsConfig | undefined, o: { graphRoot: string; rootless: boolean; mountDir: string }): Promise<MappedLayers> {
+export async function layersFor(layerDirs: string[], u: UsernsConfig | undefined, o: { graphRoot: string; rootless: boolean; mountDir: string; linkDir?: string }): Promise<MappedLayers> {
   const none = { dirs: layerDirs, release() { /* nothing mounted */ } };
   if (!u || !u.uidMappings.length || !u.gidMappings.length) return none;
   const identity = (maps: IdMapping[]) => maps.length === 1 && maps[0].containerID === maps[0].hostID;
   if (identity(u.uidMappings) && identity(u.gidMappings)) return none;
   if (!o.rootless && process.env.TSPOD_USERNS_COPY !== '1') {
-    try { return await idmappedLayers(layerDirs, u, o.mountDir); } catch { /* an older kernel or another filesystem: copies */ }
+    try { return await idmappedLayers(layerDirs, u, o.mountDir, o.linkDir); } catch { /* an older kernel or another filesystem: copies */ }
   }
   return { dirs: mappedLayerDirs(layerDirs, u, o.graphRoot), release: none.release };
 }
