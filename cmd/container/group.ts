@@ -29,6 +29,8 @@ import { statsCommand } from './stats.ts';
 import { initCommand } from './init.ts';
 import { mountCommand } from './mount.ts';
 import { umountCommand } from './umount.ts';
+import { cloneCommand } from './clone.ts';
+import { runlabelCommand } from './runlabel.ts';
 
 const shared = (): CommandModule<any>[] => [runCommand(), createCommand(), startCommand(), stopCommand(), killCommand(), rmCommand(),
   logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand(),
@@ -53,6 +55,6 @@ export function containerGroup(): CommandGroup {
   return {
     command: 'container',
     describe: 'Manage containers',
-    subcommands: () => [...shared(), psCommand(), containerInspectCommand(), cleanupCommand(), existsCommand(), pruneCommand(), diffCommand()],
+    subcommands: () => [...shared(), psCommand(), containerInspectCommand(), cleanupCommand(), existsCommand(), pruneCommand(), diffCommand(), cloneCommand(), runlabelCommand()],
   };
 }

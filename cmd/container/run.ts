@@ -117,6 +117,7 @@ export function runCommand(): CommandModule<GlobalOptions> {
       if (opts.detach && opts.rm && opts.restart && opts.restart !== 'no') throw new TspodError('USAGE', 'the --rm option conflicts with --restart');
       const engine = await openEngine(argv);
       const co = { ...toCreateOptions(opts, rest[0], rest.slice(1), io), ...(opts.rmi ? { removeImage: rest[0] } : {}) };
+      co.createCommand = ['tspod', ...process.argv.slice(2)]; // inspect's Config.CreateCommand, what `container clone` re-reads
       const c = await createWithPull(engine, co, opts.pull, !!opts.quiet, io, pullFlagsOf(opts));
       const id = c.config.id;
       if (opts.detach) {
