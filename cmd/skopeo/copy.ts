@@ -87,9 +87,6 @@ export function copyCommand(): CommandModule<CopyOptions> {
           multiArch,
           preserveDigests: opts.preserveDigests,
           retryTimes: opts.retryTimes,
-          // containers/image's maxParallelDownloads, which skopeo copies with: a 5-layer image
-          // arrives in one round instead of 3 + 2 (bench/copy)
-          concurrency: 6,
           reportWriter: opts.quiet ? undefined : io.stdout,
           policy,
           removeSignatures: opts.removeSignatures,
