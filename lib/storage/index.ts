@@ -383,6 +383,10 @@ export class Store {
           const info = readJson<LayerRecord>(join(this.graphRoot, 'layers', hex, 'layer.json'));
           if (info && liveBlobs.has(digestHex(info.compressedDigest))) liveBlobs.delete(digestHex(info.compressedDigest));
           this.removeDir(join(this.graphRoot, 'layers', hex), join(this.graphRoot, 'layers'));
+          // and its copies with owners shifted for user namespaces (lib/containers/userns.ts mappedLayerDirs)
+          let mapped: string[] = [];
+          try { mapped = readdirSync(join(this.graphRoot, 'idmapped')); } catch { /* none made */ }
+          for (const k of mapped) rmSync(join(this.graphRoot, 'idmapped', k, `${hex}-diff`), { recursive: true, force: true });
           n++;
         }
         // blobs of live layers stay: they are what push/save send
