@@ -18,6 +18,7 @@ export function attachCommand(): CommandModule<AttachOptions> {
       if (c.state.status !== 'running') throw new TspodError('STATE_IMPROPER', 'you can only attach to running containers');
       const { connectAttach, relay, parseDetachKeys, attachTerminal } = await import('../../lib/containers/attach.ts');
       const fd = connectAttach(engine.store.bundleDir(c.config.id));
+      engine.event('attach', c.config);
       const stdin = io.stdin as NodeJS.ReadStream;
       const withStdin = !o.noStdin && c.config.interactive;
       const restore = c.config.tty ? attachTerminal(stdin, io.stdout as NodeJS.WriteStream, engine.store.bundleDir(c.config.id), withStdin) : undefined;

@@ -31,6 +31,7 @@ import { mountCommand } from './mount.ts';
 import { umountCommand } from './umount.ts';
 import { cloneCommand } from './clone.ts';
 import { runlabelCommand } from './runlabel.ts';
+import { eventsCommand } from './events.ts';
 
 const shared = (): CommandModule<any>[] => [runCommand(), createCommand(), startCommand(), stopCommand(), killCommand(), rmCommand(),
   logsCommand(), waitCommand(), execCommand(), restartCommand(), pauseCommand(), unpauseCommand(),
@@ -43,7 +44,7 @@ export function importTopLevel(): CommandModule<any> {
 }
 
 export function containerTopLevelCommands(): CommandModule<any>[] {
-  return [...shared(), psCommand(), inspectCommand(), diffCommand(), importCommand()];
+  return [...shared(), psCommand(), inspectCommand(), diffCommand(), importCommand(), eventsCommand()];
 }
 
 /** `tspod diff` is container diff here (podman also diffs images with it). */

@@ -18,7 +18,8 @@ export function restartCommand(): CommandModule<RestartOptions> {
       const targets = await selectTargets(engine, o, o.running ? (s) => s === 'running' : undefined);
       return eachTarget(targets, io, async (ref) => {
         await engine.stop(ref, o.time);
-        await engine.start(ref);
+        const c = await engine.start(ref);
+        engine.event('restart', c.config);
         return ref;
       });
     },

@@ -49,6 +49,8 @@ export async function startAttached(engine: ContainerEngine, id: string, io: Io,
         detachKeys: o.tty && o.interactive ? parseDetachKeys(o.detachKeys) : [],
       });
     });
+    const started = engine.store.get(id);
+    if (started) engine.event('attach', started.config);
     const r = await relayP!;
     const { mark } = await import('../../lib/containers/timing.ts');
     mark('attach closed');

@@ -11,7 +11,7 @@ export async function openEngine(g: GlobalOptions): Promise<ContainerEngine> {
   const { ContainerEngine } = await import('../../lib/containers/engine.ts');
   return new ContainerEngine({
     root: g.root, runroot: g.runroot, storageDriver: g.storageDriver, runtime: g.runtime, conmon: g.conmon, logLevel: g.logLevel,
-    storageOpt: g.storageOpt, runtimeFlag: g.runtimeFlag, networkCmdPath: g.networkCmdPath,
+    storageOpt: g.storageOpt, runtimeFlag: g.runtimeFlag, networkCmdPath: g.networkCmdPath, eventsBackend: g.eventsBackend,
   });
 }
 

@@ -50,6 +50,8 @@ export function pullCommand(): CommandModule<PullOptions> {
           ctx, policy, allTags: opts.allTags, quiet: opts.quiet, stderr: io.stderr, stdin: io.stdin, stdout: io.stdout,
           storageReference,
         });
+        const { eventSink, imageEvent } = await import('../../lib/events/index.ts');
+        for (const id of ids) imageEvent(eventSink(opts), 'pull', image, id);
         for (const id of ids) io.stdout.write(id + '\n');
       }
       return 0;

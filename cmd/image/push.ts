@@ -70,6 +70,8 @@ export function pushCommand(): CommandModule<PushOptions> {
         retryTimes: ctx.retryTimes, retryDelayMs: ctx.retryDelayMs,
         reportWriter: opts.quiet ? undefined : io.stderr,
       });
+      const { eventSink, imageEvent } = await import('../../lib/events/index.ts');
+      imageEvent(eventSink(opts), 'push', opts.destination ?? opts.image, rec.id);
       if (opts.digestfile) {
         const { writeFile } = await import('node:fs/promises');
         await writeFile(opts.digestfile, res.manifestDigest);

@@ -24,6 +24,7 @@ export function rmCommand(name = 'rm'): CommandModule<RmOptions> {
       if (opts.all && names.length) throw new TspodError('USAGE', 'when using the --all switch, you may not pass any images names or IDs');
       if (!opts.all && !names.length) throw new TspodError('USAGE', 'image name or ID must be specified');
       const store = await openImageStore(opts);
+      const { eventSink, imageEvent } = await import('../../lib/events/index.ts');
       const errors: TspodError[] = [];
       const targets = opts.all ? (await store.listImages()).map((r) => r.id) : names;
       for (const input of targets) {
@@ -39,6 +40,8 @@ export function rmCommand(name = 'rm'): CommandModule<RmOptions> {
             const { findImageIn } = await import('../../lib/storage/lookup.ts');
             const name = rec.names.find((n) => findImageIn([{ ...rec, names: [n] }], input)) ?? rec.names[0];
             await store.untagImage(rec.id, name);
+            imageEvent(eventSink(opts), 'untag', name, rec.id);
+            imageEvent(eventSink(opts), 'remove', input, rec.id); // podman 4.3 says so too
             io.stdout.write(`Untagged: ${name}\n`);
             continue;
           }
@@ -54,6 +57,8 @@ export function rmCommand(name = 'rm'): CommandModule<RmOptions> {
             for (const c of users) await engine.remove(c, { force: true });
           }
           const report = await store.removeImage(rec.id, { force: opts.force });
+          for (const n of report.untagged) imageEvent(eventSink(opts), 'untag', n, rec.id);
+          imageEvent(eventSink(opts), 'remove', input, rec.id);
           for (const n of report.untagged) io.stdout.write(`Untagged: ${n}\n`);
           io.stdout.write(`Deleted: ${report.id}\n`);
         } catch (err) {

@@ -16,7 +16,12 @@ export function tagCommand(): CommandModule<TagOptions> {
     handler: async (opts) => {
       const store = await openImageStore(opts);
       const rec = await store.lookupImage(opts.image);
-      for (const n of opts.names) await store.tagImage(rec.id, await normalizeTarget(String(n)));
+      const { eventSink, imageEvent } = await import('../../lib/events/index.ts');
+      for (const n of opts.names) {
+        const name = await normalizeTarget(String(n));
+        await store.tagImage(rec.id, name);
+        imageEvent(eventSink(opts), 'tag', name, rec.id);
+      }
       return 0;
     },
   };

@@ -17,7 +17,11 @@ export function untagCommand(): CommandModule<UntagOptions> {
       const store = await openImageStore(opts);
       const rec = await store.lookupImage(opts.image);
       const names = opts.names?.length ? await Promise.all(opts.names.map((n) => normalizeTarget(String(n)))) : rec.names;
-      for (const n of names) await store.untagImage(rec.id, n);
+      const { eventSink, imageEvent } = await import('../../lib/events/index.ts');
+      for (const n of names) {
+        await store.untagImage(rec.id, n);
+        imageEvent(eventSink(opts), 'untag', n, rec.id);
+      }
       return 0;
     },
   };

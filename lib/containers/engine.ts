@@ -23,6 +23,7 @@ import type { NetworkFlags } from '../netns/files.ts';
 import { openImageProvider } from './images.ts';
 import { startConmon, startError, classifyStartError } from './conmon.ts';
 import { mark } from './timing.ts';
+import { containerEvent } from '../events/index.ts';
 import { localtimeFile } from './process-flags.ts';
 
 export interface EngineOptions {
@@ -36,6 +37,8 @@ export interface EngineOptions {
   storageOpt?: string[];
   runtimeFlag?: string[];
   networkCmdPath?: string;
+  /** --events-backend: none writes no events (lib/events) */
+  eventsBackend?: string;
 }
 
 /** The run/create flags; the network-file ones (--add-host, --dns*, --ip, ...) as lib/netns checks them. */
@@ -250,6 +253,7 @@ export class ContainerEngine {
     for (const o of this.opts.storageOpt ?? []) g.push(`--storage-opt=${o}`);
     for (const f of this.opts.runtimeFlag ?? []) g.push(`--runtime-flag=${f}`);
     if (this.opts.networkCmdPath) g.push('--network-cmd-path', this.opts.networkCmdPath);
+    if (this.opts.eventsBackend) g.push('--events-backend', this.opts.eventsBackend);
     // a restart by policy runs conmon again from the exit command
     if (this.opts.conmon) g.push('--conmon', this.opts.conmon);
     const launcher = process.env._TSPOD_SELF;
@@ -450,7 +454,13 @@ export class ContainerEngine {
       }
     }
     mark('created');
+    this.event('create', config);
     return { config, state: initialState() };
+  }
+
+  /** Record a container event (podman's file events backend, lib/events). */
+  event(status: string, cfg: ContainerConfig): void {
+    containerEvent({ runRoot: this.runRoot, backend: this.opts.eventsBackend }, status, cfg);
   }
 
   private parseMounts(o: CreateOptions): MountSpec[] {
@@ -708,6 +718,7 @@ export class ContainerEngine {
     c.state.runtimeCreated = true;
     c.state.exitCode = 0;
     c.state.error = undefined;
+    this.event('init', cfg);
   }
 
   /** init(), and on failure the half-made parts undone and the state written. */
@@ -811,6 +822,7 @@ export class ContainerEngine {
       throw classifyStartError(msg) ? startError(runtime.name, msg) : err;
     }
     mark('started');
+    this.event('start', c.config);
     if (c.config.healthcheck) await this.startChecks(c);
     c.state.status = 'running';
     c.state.startedAt = new Date().toISOString();
@@ -910,6 +922,7 @@ export class ContainerEngine {
       this.reap(c);
       if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'initialized') return;
       // runtimeCreated: this run was not cleaned up yet (a second cleanup must not restart it again)
+      if (c.state.runtimeCreated && c.state.status === 'exited') this.event('died', c.config);
       if (c.state.runtimeCreated && this.shouldRestart(c)) {
         // podman's handleRestartPolicy: restart here under the same lock, keeping the rootfs mount
         // and the network of the run that ended (init only drops the runtime's record)
@@ -917,8 +930,10 @@ export class ContainerEngine {
         await this.startLocked(c).catch(() => {});
         return;
       }
+      const ran = c.state.runtimeCreated;
       await this.teardown(c);
       this.store.writeState(id, c.state);
+      if (ran) this.event('cleanup', c.config);
       remove = !!opts.rm && c.config.autoRemove;
     }).catch(() => {});
     if (remove && !this.attachedElsewhere(id)) {
@@ -970,6 +985,7 @@ export class ContainerEngine {
       }
       const runtime = await this.runtime(c.config.runtime || undefined);
       await runtime.kill(id, sig);
+      this.event('kill', c.config);
       // podman: a killed container is not restarted by its policy (until the next start)
       c.state.stoppedByUser = true;
       this.store.writeState(id, c.state);
@@ -1077,6 +1093,7 @@ export class ContainerEngine {
       const merged = this.rootfsDir(id).merged;
       unmountOverlay(merged);
       this.store.remove(c.config);
+      this.event('remove', c.config);
       nsx.forgetDependent((d) => this.store.containerDir(d), c.config);
       // anonymous volumes go with their container when asked (-v, and run --rm as podman does)
       const anonymous = opts.volumes || c.config.autoRemove ? c.config.mounts.filter((m) => m.type === 'volume' && m.anonymous && m.name) : [];
@@ -1141,6 +1158,7 @@ export class ContainerEngine {
     if (c.state.status !== 'running') {
       throw new TspodError('STATE_IMPROPER', `can only create exec sessions on running containers: container state improper`);
     }
+    this.event('exec', c.config);
     const bundle = this.store.bundleDir(id);
     const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
     const { resolveUser, boundingCaps } = await import('./spec.ts');
