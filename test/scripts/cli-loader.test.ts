@@ -79,6 +79,12 @@ test('a hot verb saves a cache of its own after its first successful run, and th
   assert.equal(readdirSync(join(tmp, 'cache/tspod')), [cacheName.replace(/\.cache$/, '.ps.cache')]);
 });
 
+test('the bundle is all ASCII, so the loader reads it as latin1 (one-byte source for V8)', () => {
+  if (skip) return console.log(`# skipped: ${skip}`);
+  assert.match(readFileSync(loader, 'utf8'), /"ascii":true/);
+  assert.not.match(readFileSync(join(repo, 'dist', bundle!), 'latin1'), /[^\x00-\x7f]/);
+});
+
 test('node started with flags compiles without a cache and writes none', () => {
   if (skip) return console.log(`# skipped: ${skip}`);
   const r = tspod(loader, ['version'], { nodeArgs: ['--max-semi-space-size=8'] });
