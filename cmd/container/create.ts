@@ -18,12 +18,14 @@ export function toCreateOptions(o: Record<string, any>, image: string, args: str
     groupAdd: o.groupAdd, shmSize: o.shmSize, device: o.device, pid: o.pid, ipc: o.ipc, uts: o.uts, cpus: o.cpus,
     network: o.network, addHost: o.addHost, dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption, ip: o.ip,
     networkAlias: o.networkAlias, noHosts: o.noHosts, publish: o.publish, logDriver: o.logDriver, createCommand: [],
-    cidFile: o.cidfile, replace: o.replace, labelFile: o.labelFile, envHost: o.envHost, expose: o.expose, platform: o.platform,
+    cidFile: o.cidfile, replace: o.replace, labelFile: o.labelFile, envHost: o.envHost, expose: o.expose,
+    // --arch/--os/--variant: the platform they make (an empty part is the host's)
+    platform: o.platform ?? (o.arch || o.os || o.variant ? `${o.os ?? ''}/${o.arch ?? ''}${o.variant ? `/${o.variant}` : ''}` : undefined),
     onReplaced: (name) => io.stdout.write(`${name}\n`),
     conmonPidFile: o.conmonPidfile, pidFile: o.pidfile, envMerge: o.envMerge, httpProxy: o.httpProxy, initPath: o.initPath,
     logOpt: o.logOpt, publishAll: o.publishAll, readOnlyTmpfs: o.readOnlyTmpfs, timeout: o.timeout, tz: o.tz, umask: o.umask,
     unsetEnv: o.unsetenv, unsetEnvAll: o.unsetenvAll, pod: o.pod ?? o.podIdFile, healthFlags: o,
-    volumesFrom: o.volumesFrom, imageVolume: o.imageVolume,
+    volumesFrom: o.volumesFrom, imageVolume: o.imageVolume, extrasFlags: o,
     ...(io ? {} : {}),
   };
 }
@@ -38,6 +40,7 @@ export function pullFlagsOf(o: Record<string, any>): string[] {
     if (o.arch || o.os) throw new TspodError('USAGE', '--platform option can not be specified with --arch or --os');
     f.push('--platform', o.platform);
   }
+  for (const k of ['arch', 'os', 'variant']) if (!o.platform && o[k]) f.push(`--${k}`, o[k]); // the pull's platform
   return f;
 }
 

@@ -136,6 +136,20 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'subuidname', type: 'string', describe: 'Name of range listed in /etc/subuid for use in user namespace' },
   { name: 'uidmap', type: 'string', multi: true, describe: 'UID map to use for the user namespace' },
   { name: 'userns', type: 'string', describe: 'User namespace to use' },
+  // users, dependencies, personality, seccomp policy, kept fds, device rules (lib/containers/run-extras.ts)
+  { name: 'arch', type: 'string', describe: 'use ARCH instead of the architecture of the machine for choosing images' },
+  { name: 'os', type: 'string', describe: 'use OS instead of the running OS for choosing images' },
+  { name: 'variant', type: 'string', describe: 'Use VARIANT instead of the running architecture variant for choosing images' },
+  { name: 'chrootdirs', type: 'string', multi: true, describe: 'Chroot directories inside the container' },
+  { name: 'cpu-rt-period', type: 'string', describe: 'Limit the CPU real-time period in microseconds' },
+  { name: 'cpu-rt-runtime', type: 'string', describe: 'Limit the CPU real-time runtime in microseconds' },
+  { name: 'device-cgroup-rule', type: 'string', multi: true, describe: 'Add a rule to the cgroup allowed devices list' },
+  { name: 'hostuser', type: 'string', multi: true, describe: 'Host user account to add to /etc/passwd within container' },
+  { name: 'passwd', type: 'boolean', describe: 'add entries to /etc/passwd and /etc/group', default: true },
+  { name: 'passwd-entry', type: 'string', describe: 'Entry to write to /etc/passwd' },
+  { name: 'personality', type: 'string', describe: 'Configure execution domain using personality (e.g., LINUX/LINUX32)' },
+  { name: 'requires', type: 'string', multi: true, describe: 'Add one or more requirement containers that must be started before this container will start' },
+  { name: 'seccomp-policy', type: 'string', describe: 'Policy for selecting a seccomp profile (experimental)', default: 'default' },
 ];
 
 export const RUN_FLAGS: FlagSpec[] = [
@@ -144,6 +158,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'rmi', type: 'boolean', describe: 'Remove image unless used by other containers, implies --rm' },
   { name: 'detach', alias: 'd', type: 'boolean', describe: 'Run container in background and print container ID' },
   { name: 'sig-proxy', type: 'boolean', describe: 'Proxy received signals to the process', default: true },
+  { name: 'preserve-fds', type: 'number', describe: 'Pass a number of additional file descriptors into the container' },
 ];
 
 export const EXEC_FLAGS: FlagSpec[] = [

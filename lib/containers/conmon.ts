@@ -31,6 +31,8 @@ export interface ConmonOptions {
   timeout?: number;
   /** exec sessions: path of the process spec; attach to the session's stdio. */
   exec?: { processSpec: string; attach: boolean };
+  /** --preserve-fds N: this process's fds 3..N+2 handed on to the container (the sync pipe follows them, as podman) */
+  preserveFds?: number;
 }
 
 /** 127 when the command is not found, 126 when it cannot be invoked, as podman classifies runtime text. */
@@ -61,6 +63,8 @@ export function conmonArgs(o: ConmonOptions): string[] {
   if (o.logSizeMax !== undefined) a.push('--log-size-max', String(o.logSizeMax));
   if (o.logTag !== undefined) a.push('--log-tag', o.logTag);
   if (o.timeout) a.push('--timeout', String(o.timeout));
+  // conmon hands runtime options on to `runtime create` (podman's formatRuntimeOpts)
+  if (o.preserveFds) a.push('--runtime-opt', '--preserve-fds', '--runtime-opt', String(o.preserveFds));
   for (const r of o.runtime.globalArgs) a.push('--runtime-arg', r);
   if (o.exec) {
     a.push('-e', '--exec-process-spec', o.exec.processSpec);
@@ -77,11 +81,13 @@ export function conmonArgs(o: ConmonOptions): string[] {
 export function startConmon(o: ConmonOptions): Promise<{ pid: number }> {
   const bin = findBinary(o.conmonPath ?? 'conmon');
   if (!bin) return Promise.reject(new TspodError('NO_CONMON', o.conmonPath ? `conmon ${o.conmonPath} not found: no such file or directory` : 'conmon not found: install conmon or pass --conmon PATH'));
+  const kept = Array.from({ length: o.preserveFds ?? 0 }, (_, n) => n + 3);
+  const syncFd = 3 + kept.length;
   return new Promise((resolve, reject) => {
     const child = spawn(bin, conmonArgs(o), {
       detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { ...(o.env ?? process.env), _OCI_SYNCPIPE: '3' },
+      stdio: ['ignore', 'ignore', 'pipe', ...kept, 'pipe'],
+      env: { ...(o.env ?? process.env), _OCI_SYNCPIPE: String(syncFd) },
     });
     let stderr = '';
     let sync = '';
@@ -90,14 +96,14 @@ export function startConmon(o: ConmonOptions): Promise<{ pid: number }> {
       if (done) return;
       done = true;
       child.stderr?.destroy();
-      (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
+      (child.stdio[syncFd] as NodeJS.ReadableStream & { destroy(): void }).destroy();
       child.unref();
       if (err) reject(err);
       else resolve({ pid: pid! });
     };
     child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', (err) => finish(new TspodError('NO_CONMON', `starting conmon: ${err.message}`)));
-    const pipe = child.stdio[3] as NodeJS.ReadableStream;
+    const pipe = child.stdio[syncFd] as NodeJS.ReadableStream;
     pipe.on('data', (d) => {
       sync += d;
       for (const line of sync.split('\n')) {

@@ -119,6 +119,8 @@ export interface CreateOptions extends Omit<NetworkFlags, 'network' | 'rootless'
   /** --volumes-from CTR[:ro|rw], --image-volume bind|tmpfs|ignore (image-volumes.ts) */
   volumesFrom?: string[];
   imageVolume?: string;
+  /** --passwd*, --hostuser, --requires, --personality, ... (run-extras.ts): the parsed flags */
+  extrasFlags?: import('./run-extras.ts').ExtrasFlags;
 }
 
 export const SIGNALS: Record<string, number> = {
@@ -346,6 +348,7 @@ export class ContainerEngine {
       // podman prints this plain line (a specgen warning, not a log message)
       process.stderr.write('Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
     }
+    const extras = o.extrasFlags ? (await import('./run-extras.ts')).parseExtras(o.extrasFlags, { resolve: ref, imageLabels: ic.Labels ?? {} }) : undefined;
     const config: ContainerConfig = {
       id,
       names: [name],
@@ -410,6 +413,7 @@ export class ContainerEngine {
       ...(o.removeImage ? { removeImage: o.removeImage } : {}),
       ...(healthcheck ? { healthcheck } : {}),
       ...(o.volumesFrom?.length ? { volumesFrom: o.volumesFrom } : {}),
+      ...(extras ? { extras } : {}),
       ...(o.healthFlags?.healthOnFailure && o.healthFlags.healthOnFailure !== 'none' ? { healthOnFailure: o.healthFlags.healthOnFailure } : {}),
       rootless: this.rootless,
       runtime: this.opts.runtime ?? '',
@@ -630,6 +634,7 @@ export class ContainerEngine {
     }
     // namespaces of other containers (started first when not running), ns:PATH ones
     const nsx = await import('./namespaces.ts');
+    for (const dep of cfg.extras?.requires ?? []) await this.dependencyPid(dep); // --requires
     const nsPaths = await nsx.namespacePaths(cfg, (dep) => this.dependencyPid(dep));
     const kept = nsPaths.net ? undefined : await this.keptNetwork(c);
     // independent, so they overlap: the network first, as its helpers (unshare, slirp4netns, pasta,
@@ -666,8 +671,10 @@ export class ContainerEngine {
     for (const m of cfg.mounts) {
       if (m.type !== 'tmpfs') mkdirSync(join(rootfs, m.destination), { recursive: true });
     }
+    const rx = await import('./run-extras.ts');
+    const addGroupEntry = rx.addUserEntries(rootfs, cfg); // --passwd, --passwd-entry, --hostuser
     let seccomp: unknown;
-    const secOpt = parseSecurityOpts(cfg.securityOpt).seccomp;
+    const secOpt = rx.imageSeccompFile(cfg.extras, this.store.runDir(cfg.id)) ?? parseSecurityOpts(cfg.securityOpt).seccomp;
     if (!cfg.privileged && secOpt !== 'unconfined') {
       const { defaultSeccomp } = await import('./seccomp.ts');
       const { capabilities } = await import('./spec.ts');
@@ -682,6 +689,8 @@ export class ContainerEngine {
       hostNetwork: net.mode === 'host', namespacePaths: nsPaths,
       cgroupV2: cgroupV2(), initPath, localtime: cfg.timezone ? this.copyLocaltime(cfg) : undefined,
     });
+    rx.applyExtras(spec, cfg.extras, files);
+    addGroupEntry();
     const bundle = this.store.bundleDir(cfg.id);
     mkdirSync(bundle, { recursive: true });
     writeJsonAtomic(join(bundle, 'config.json'), spec);
@@ -704,6 +713,8 @@ export class ContainerEngine {
       exitDir: this.store.exitDir(), persistDir: runDir, logDriver: cfg.logDriver, logPath: cfg.logPath,
       logLevel: this.opts.logLevel === 'debug' ? 'debug' : undefined,
       stdin: cfg.interactive, tty: cfg.tty, exitCommand,
+      // --preserve-fds: the fds of the run that made it, not of a later start
+      preserveFds: c.state.startedAt ? undefined : cfg.extras?.preserveFds,
     });
     mark('conmon: runtime created');
     const ready = networkReady.get(net);

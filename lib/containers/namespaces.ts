@@ -46,7 +46,8 @@ function modes(cfg: ContainerConfig): [NsKind, string | undefined][] {
 /** The containers whose namespaces cfg joins, once each (podman's Dependencies). */
 export function dependencies(cfg: ContainerConfig): string[] {
   const ids = modes(cfg).flatMap(([, m]) => (m?.startsWith('container:') ? [m.slice('container:'.length)] : []));
-  return [...new Set(ids)];
+  // --requires: containers started first (run-extras.ts)
+  return [...new Set([...ids, ...cfg.extras?.requires ?? []])];
 }
 
 /**

@@ -107,6 +107,8 @@ export interface ContainerConfig {
   healthOnFailure?: string;
   /** --volumes-from, as given (inspect's HostConfig.VolumesFrom) */
   volumesFrom?: string[];
+  /** --passwd*, --hostuser, --requires, --personality, --seccomp-policy, --chrootdirs, --preserve-fds, --device-cgroup-rule, --cpu-rt-* (run-extras.ts) */
+  extras?: import('./run-extras.ts').ExtrasConfig;
   /** Image layer diffIDs bottom->top, kept so the rootfs can be mounted without the image store. */
   layers: string[];
   layerDirs: string[];
