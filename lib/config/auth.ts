@@ -5,7 +5,6 @@
 // namespace ("registry.example.com/team"): the longest matching key wins. credHelpers in a file and
 // registries.conf credential-helpers call docker-credential-<name>. Writes go to the first path (or
 // the first helper), 0600, atomically under a lock.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TspodError } from '../errors.ts';
@@ -13,6 +12,9 @@ import type { SystemContext } from '../transports/types.ts';
 import { homeDir } from './paths.ts';
 import { loadRegistriesConfig } from './registries.ts';
 import { rootlessUid } from '../rootless/index.ts';
+
+// node:child_process (and the net and stream code it loads) only when a credential helper runs
+const childProcess = (): typeof import('node:child_process') => process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
 
 export interface Credentials {
   username: string;
@@ -124,7 +126,7 @@ function helperBinary(name: string): string {
 /** Ask docker-credential-<name> for host's credentials; undefined when it has none. */
 function credsFromHelper(name: string, host: string): Credentials | undefined {
   const bin = helperBinary(name);
-  const r = spawnSync(bin, ['get'], { input: host, encoding: 'utf8' });
+  const r = childProcess().spawnSync(bin, ['get'], { input: host, encoding: 'utf8' });
   if (r.error) {
     if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw authError('CRED_HELPER', `calling credential helper ${bin}: ${r.error.message}`, r.error);
@@ -221,14 +223,14 @@ function helperStore(name: string, host: string, username: string, password: str
   const bin = helperBinary(name);
   const input = JSON.stringify({ ServerURL: host, Username: username, Secret: password });
   try {
-    execFileSync(bin, ['store'], { input, stdio: ['pipe', 'pipe', 'pipe'] });
+    childProcess().execFileSync(bin, ['store'], { input, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
     throw authError('CRED_HELPER', `storing credentials for ${host} in ${bin}: ${(err as Error).message.split('\n')[0]}`, err);
   }
 }
 
 function helperErase(name: string, host: string): boolean {
-  const r = spawnSync(helperBinary(name), ['erase'], { input: host, encoding: 'utf8' });
+  const r = childProcess().spawnSync(helperBinary(name), ['erase'], { input: host, encoding: 'utf8' });
   return !r.error && r.status === 0;
 }
 

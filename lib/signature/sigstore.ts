@@ -2,7 +2,6 @@
 // (ASN.1 DER, base64) in the dev.cosignproject.cosign/signature annotation, and cosign's encrypted
 // private key file (secure-systems-lab "encrypted" package: scrypt + nacl secretbox over PKCS#8 DER).
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, sign, verify, type KeyObject } from 'node:crypto';
-import nacl from 'tweetnacl';
 import { TspodError } from '../errors.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import { SIGSTORE_MIME, SIGSTORE_SIGNATURE_ANNOTATION, type Signature } from './blob.ts';
@@ -30,6 +29,11 @@ function scryptKey(passphrase: Buffer, salt: Buffer, p: { N: number; r: number; 
   );
 }
 
+/** tweetnacl, loaded only to encrypt or decrypt a private key (~2-3 ms that every policy check paid). */
+async function secretbox(): Promise<typeof import('tweetnacl').secretbox> {
+  return (await import('tweetnacl')).default.secretbox;
+}
+
 export interface SigstoreKeyPair {
   privateKey: string; // PEM, encrypted
   publicKey: string; // PEM, PKIX
@@ -42,7 +46,7 @@ export async function generateSigstoreKeyPair(passphrase: Buffer): Promise<Sigst
   const salt = randomBytes(32);
   const nonce = randomBytes(24);
   const key = await scryptKey(passphrase, salt, SCRYPT);
-  const ciphertext = Buffer.from(nacl.secretbox(new Uint8Array(der), new Uint8Array(nonce), new Uint8Array(key)));
+  const ciphertext = Buffer.from((await secretbox())(new Uint8Array(der), new Uint8Array(nonce), new Uint8Array(key)));
   const json = JSON.stringify({
     kdf: { name: 'scrypt', params: SCRYPT, salt: salt.toString('base64') },
     cipher: { name: 'nacl/secretbox', nonce: nonce.toString('base64') },
@@ -64,7 +68,7 @@ export async function loadSigstorePrivateKey(text: string, passphrase: Buffer): 
   if (j.kdf?.name !== 'scrypt' || !j.kdf.params || !j.kdf.salt) throw new TspodError('INVALID_KEY', `unsupported key derivation "${j.kdf?.name}"`);
   if (j.cipher?.name !== 'nacl/secretbox' || !j.cipher.nonce || !j.ciphertext) throw new TspodError('INVALID_KEY', `unsupported cipher "${j.cipher?.name}"`);
   const key = await scryptKey(passphrase, Buffer.from(j.kdf.salt, 'base64'), j.kdf.params);
-  const plain = nacl.secretbox.open(new Uint8Array(Buffer.from(j.ciphertext, 'base64')), new Uint8Array(Buffer.from(j.cipher.nonce, 'base64')), new Uint8Array(key));
+  const plain = (await secretbox()).open(new Uint8Array(Buffer.from(j.ciphertext, 'base64')), new Uint8Array(Buffer.from(j.cipher.nonce, 'base64')), new Uint8Array(key));
   if (!plain) throw new TspodError('WRONG_PASSPHRASE', 'decrypting sigstore private key: decryption failed (wrong passphrase?)');
   return createPrivateKey({ key: Buffer.from(plain), format: 'der', type: 'pkcs8' });
 }
