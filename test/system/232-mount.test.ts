@@ -5,11 +5,13 @@
 // and rootless refusal when the launcher itself entered the namespace (_TSPOD_NS_ENTERED).
 import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { containerTests, uniqueName } from '../helpers/containers.ts';
+import { containerTests, repoRoot, uniqueName } from '../helpers/containers.ts';
 
 const { t, f } = containerTests();
 const rootless = process.env.TSPOD_TEST_ROOTLESS === '1';
@@ -92,6 +94,46 @@ t('rootless: refused when the launcher entered the namespace itself, as podman o
     await f.tspod(['umount', name]);
   }
   await f.tspod(['rm', name]);
+});
+
+// The launcher end to end: run as root, this drives bin/tspod as the unprivileged test user, outside
+// any namespace (as a user's shell), then inside `tspod unshare`.
+const user = spawnSync('id', ['-u', 'tspodtest'], { encoding: 'utf8' });
+const asUser = !rootless && process.getuid?.() === 0 && user.status === 0 && existsSync(join(repoRoot, 'bin/tspod'));
+t('launcher: rootless mount refused when it entered the namespace itself, works inside tspod unshare', async () => {
+  if (!asUser) { console.log('# skipped: needs root, the tspodtest user and bin/tspod'); return; }
+  const uid = Number(user.stdout.trim());
+  const base = mkdtempSync(join(tmpdir(), 'tspod-232-'));
+  chmodSync(base, 0o755);
+  const rootfs = join(base, 'rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+  symlinkSync('busybox', join(rootfs, 'bin/sh'));
+  spawnSync('tar', ['-C', rootfs, '-cf', join(base, 'bb.tar'), '.']);
+  chownSync(base, uid, uid);
+  const bin = join(repoRoot, 'bin/tspod');
+  const store = ['--root', join(base, 'root'), '--runroot', join(base, 'run')];
+  const run = (args: string[]) => spawnSync('runuser', ['-u', 'tspodtest', '--', 'env', `XDG_RUNTIME_DIR=/run/user/${uid}`, 'HOME=/tmp', ...args],
+    { encoding: 'utf8', cwd: base });
+  try {
+    let r = run([bin, ...store, 'import', '-q', join(base, 'bb.tar'), 'localhost/bb232']);
+    assert.is(r.status, 0, r.stderr);
+    r = run([bin, ...store, 'create', '--name', 'm232', 'localhost/bb232', 'sh']);
+    assert.is(r.status, 0, r.stderr);
+    r = run([bin, ...store, 'mount', 'm232']);
+    assert.is(r.status, 125);
+    assert.is(r.stderr, 'Error: cannot run command "tspod mount" in rootless mode, must execute `tspod unshare` first\n');
+    r = run([bin, ...store, 'unshare', 'sh', '-c', `"$0" "$@" mount m232 && "$0" "$@" mount && "$0" "$@" umount m232`, bin, ...store]);
+    assert.is(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0], /\/containers\/[0-9a-f]{64}\/overlay\/merged$/);
+    assert.match(lines[1], /^[0-9a-f]{12}  \//);
+    assert.is(lines[2], 'm232');
+  } finally {
+    run([bin, ...store, 'rm', '-f', 'm232']);
+    run([bin, ...store, 'unshare', 'rm', '-rf', join(base, 'root'), join(base, 'run')]);
+    rmSync(base, { recursive: true, force: true });
+  }
 });
 
 test.run();
