@@ -6,7 +6,7 @@ import { matchFilter } from './ps.ts';
 
 /** Remove every stopped (exited or created) container that matches; shared with `system prune`. */
 export async function pruneContainers(engine: ContainerEngine, match: (c: Container) => boolean, onRemoved: (c: Container) => void, onError: (err: Error) => void): Promise<void> {
-  const list = (await engine.list()).filter((c) => c.state.status === 'exited' || c.state.status === 'created').filter(match);
+  const list = (await engine.list()).filter((c) => c.state.status === 'exited' || c.state.status === 'created' || c.state.status === 'initialized').filter(match);
   for (const c of list) {
     try {
       await engine.remove(c.config.id, {});

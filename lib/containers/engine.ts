@@ -975,7 +975,8 @@ export class ContainerEngine {
       for (;;) {
         const c = this.store.get(id);
         if (!c) return -1;
-        if (this.reap(c) || !['running', 'paused', 'stopping'].includes(c.state.status)) {
+        // an initialized one is waited for as a running one (podman 4.3)
+        if (this.reap(c) || !['running', 'paused', 'stopping', 'initialized'].includes(c.state.status)) {
           const want = conditions.some((x) => x === c.state.status || (x === 'stopped' && c.state.status === 'exited') || (x === 'exited' && c.state.status === 'created' && c.state.startedAt === ''));
           if (want || conditions.includes('exited')) return c.state.exitCode;
         }

@@ -75,6 +75,22 @@ t('restart of an initialized container runs it; kill refuses it', async () => {
   await f.tspod(['rm', '-f', '-t', '0', name]);
 });
 
+t('ps --filter status=initialized, ps json State, container prune removes it', async () => {
+  const name = uniqueName('init-prune');
+  const label = `t230=${name}`;
+  const r0 = await f.tspod(['create', '--name', name, '--label', label, f.image, 'sleep', '100']);
+  const id = r0.stdout.trim();
+  assert.is((await f.tspod(['init', name])).code, 0);
+  let r = await f.tspod(['ps', '-a', '--filter', 'status=initialized', '--filter', `name=^${name}$`, '--format', '{{.Names}} {{.State}}']);
+  assert.is(r.stdout, `${name} Initialized\n`);
+  r = await f.tspod(['ps', '-a', '--filter', `name=^${name}$`, '--format', 'json']);
+  assert.is(JSON.parse(r.stdout)[0].State, 'initialized');
+  r = await f.tspod(['container', 'prune', '-f', '--filter', `label=${label}`]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, `${id}\n`);
+  assert.is((await f.tspod(['container', 'exists', name])).code, 1);
+});
+
 t('init of an unknown container: no such container (125)', async () => {
   const r = await f.tspod(['init', uniqueName('nope')]);
   assert.is(r.code, 125);
