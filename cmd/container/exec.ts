@@ -24,8 +24,11 @@ export function execCommand(): CommandModule<GlobalOptions> {
         cmd = rest;
       }
       if (!ref || cmd.length === 0) throw new TspodError('USAGE', 'exec requires the name or ID of a container and a command to run');
-      return engine.exec(ref, { cmd, env: opts.env, user: opts.user, workdir: opts.workdir, tty: opts.tty, interactive: opts.interactive,
+      const code = await engine.exec(ref, { cmd, env: opts.env, user: opts.user, workdir: opts.workdir, tty: opts.tty, interactive: opts.interactive,
         detach: opts.detach, detachKeys: opts.detachKeys, privileged: opts.privileged, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin });
+      const c = opts.detach ? undefined : engine.store.get(engine.store.resolve(ref));
+      if (c) engine.event('exec_died', c.config); // the exec session's end (podman's events)
+      return code;
     },
   };
 }

@@ -28,7 +28,7 @@ t('container lifecycle events, in podman 4.3 order', async () => {
   await f.tspod(['kill', b]);
   await f.tspod(['wait', b]);
   await f.tspod(['rm', a, b]);
-  assert.equal(await statuses(`container=${id.slice(0, 10)}`), ['create', 'init', 'start', 'exec', 'kill', 'died', 'cleanup', 'remove']);
+  assert.equal(await statuses(`container=${id.slice(0, 10)}`), ['create', 'init', 'start', 'exec', 'exec_died', 'kill', 'died', 'cleanup', 'remove']);
   // the same key ORed, different keys ANDed
   assert.equal(await statuses(`container=${b}`, 'event=start', 'event=died'), ['start', 'died']);
   assert.equal(await statuses('label=k=v', 'event=remove'), ['remove']);
