@@ -918,7 +918,7 @@ export class ContainerEngine {
       try { unmountOverlay(this.rootfsDir(c.config.id).merged); } catch { /* busy: retried at removal */ }
       c.state.mounted = false;
     }
-    await Promise.all(jobs);
+    return { done: Promise.all(jobs) };
   }
 
   /** podman's shouldRestart: not stopped or killed by the user; on-failure:N counts N restarts (0: no limit). */
