@@ -80,7 +80,8 @@ export function unshareCommand(): CommandModule<UnshareOptions> {
       const argv = [...opts.command];
       if (argv.length === 0) argv.push(io.env.SHELL || '/bin/sh');
       const paths = storagePaths(opts);
-      const env = { ...io.env, CONTAINERS_GRAPHROOT: paths.graphRoot, CONTAINERS_RUNROOT: paths.runRoot };
+      const env: NodeJS.ProcessEnv = { ...io.env, CONTAINERS_GRAPHROOT: paths.graphRoot, CONTAINERS_RUNROOT: paths.runRoot };
+      delete env._TSPOD_NS_ENTERED; // what runs here is inside the namespace (a tspod mount in it works)
       // child_process (with net and dgram) only for this verb, not at every tspod start
       const { spawn } = await import('node:child_process');
       return runCommand(spawn, argv, env, io);
