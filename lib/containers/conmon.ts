@@ -33,6 +33,8 @@ export interface ConmonOptions {
   exec?: { processSpec: string; attach: boolean };
   /** --preserve-fds N: this process's fds 3..N+2 handed on to the container (the sync pipe follows them, as podman) */
   preserveFds?: number;
+  /** --sdnotify=container: the host's NOTIFY_SOCKET, where conmon relays what the container sends */
+  sdNotifySocket?: string;
 }
 
 /** 127 when the command is not found, 126 when it cannot be invoked, as podman classifies runtime text. */
@@ -65,6 +67,7 @@ export function conmonArgs(o: ConmonOptions): string[] {
   if (o.timeout) a.push('--timeout', String(o.timeout));
   // conmon hands runtime options on to `runtime create` (podman's formatRuntimeOpts)
   if (o.preserveFds) a.push('--runtime-opt', '--preserve-fds', '--runtime-opt', String(o.preserveFds));
+  if (o.sdNotifySocket) a.push(`--sdnotify-socket=${o.sdNotifySocket}`);
   for (const r of o.runtime.globalArgs) a.push('--runtime-arg', r);
   if (o.exec) {
     a.push('-e', '--exec-process-spec', o.exec.processSpec);

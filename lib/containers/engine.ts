@@ -689,7 +689,8 @@ export class ContainerEngine {
       hostNetwork: net.mode === 'host', namespacePaths: nsPaths,
       cgroupV2: cgroupV2(), initPath, localtime: cfg.timezone ? this.copyLocaltime(cfg) : undefined,
     });
-    rx.applyExtras(spec, cfg.extras, files);
+    const sdNotifySocket = rx.applyExtras(spec, cfg.extras, files, this.store.bundleDir(cfg.id));
+    delete process.env.NOTIFY_SOCKET; // recorded at create (--sdnotify); never for conmon or the runtime, as podman
     addGroupEntry();
     const bundle = this.store.bundleDir(cfg.id);
     mkdirSync(bundle, { recursive: true });
@@ -714,7 +715,7 @@ export class ContainerEngine {
       logLevel: this.opts.logLevel === 'debug' ? 'debug' : undefined,
       stdin: cfg.interactive, tty: cfg.tty, exitCommand,
       // --preserve-fds: the fds of the run that made it, not of a later start
-      preserveFds: c.state.startedAt ? undefined : cfg.extras?.preserveFds,
+      preserveFds: c.state.startedAt ? undefined : cfg.extras?.preserveFds, sdNotifySocket,
     });
     mark('conmon: runtime created');
     const ready = networkReady.get(net);
@@ -840,6 +841,7 @@ export class ContainerEngine {
     c.state.finishedAt = '';
     c.state.stoppedByUser = false;
     this.store.writeState(id, c.state);
+    if (c.config.extras?.sdNotify) (await import('./sdnotify.ts')).notifyStarted(c.config.extras.sdNotify, c.state.conmonPid);
     return c;
   }
 

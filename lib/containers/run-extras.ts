@@ -6,6 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { TspodError } from '../errors.ts';
 import type { Spec } from '../oci/runtime-spec.ts';
+import { applySdNotify, parseSdNotify, type SdNotifyConfig } from './sdnotify.ts';
 
 /** The flags of this file as parsed from the command line. */
 export interface ExtrasFlags {
@@ -20,6 +21,7 @@ export interface ExtrasFlags {
   deviceCgroupRule?: string[];
   cpuRtPeriod?: string;
   cpuRtRuntime?: string;
+  sdnotify?: string;
 }
 
 export interface DeviceRule { allow: true; type: string; major?: number; minor?: number; access: string }
@@ -39,6 +41,8 @@ export interface ExtrasConfig {
   deviceRules?: DeviceRule[];
   cpuRtPeriod?: number;
   cpuRtRuntime?: number;
+  /** --sdnotify and the NOTIFY_SOCKET of the creating process (sdnotify.ts) */
+  sdNotify?: SdNotifyConfig;
 }
 
 const SECCOMP_LABEL = 'io.containers.seccomp.profile';
@@ -84,6 +88,8 @@ export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => str
     if (!/^-?\d+$/.test(v)) throw new TspodError('USAGE', `invalid argument "${v}" for "--${flag}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
     x[key] = Number(v);
   }
+  const sd = parseSdNotify(o.sdnotify, process.env);
+  if (sd) x.sdNotify = sd;
   return Object.keys(x).length ? x : undefined;
 }
 
@@ -180,9 +186,9 @@ export function imageSeccompFile(x: ExtrasConfig | undefined, runDir: string): s
   return p;
 }
 
-/** The runtime-spec parts of these flags. */
-export function applyExtras(spec: Spec, x: ExtrasConfig | undefined, files: { hosts: string; resolv: string }): void {
-  if (!x) return;
+/** The runtime-spec parts of these flags; returns the host's notify socket for conmon (--sdnotify=container). */
+export function applyExtras(spec: Spec, x: ExtrasConfig | undefined, files: { hosts: string; resolv: string }, bundle: string): string | undefined {
+  if (!x) return undefined;
   const linux = spec.linux as Spec['linux'] & { personality?: { domain: string } };
   if (x.personality) linux.personality = { domain: x.personality };
   for (const dir of x.chrootDirs ?? []) {
@@ -200,6 +206,7 @@ export function applyExtras(spec: Spec, x: ExtrasConfig | undefined, files: { ho
       if (x.cpuRtRuntime !== undefined) cpu.realtimeRuntime = x.cpuRtRuntime;
     }
   }
+  return applySdNotify(spec, x.sdNotify, bundle);
 }
 
 export function hasCgroupSettings(x: ExtrasConfig | undefined): boolean {
