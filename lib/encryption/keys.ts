@@ -1,10 +1,11 @@
-// Keys for layer encryption from skopeo's flags: `--encryption-key jwe:PUBKEY` and
-// `--decryption-key PRIVKEY[:PASSWORD]` (ocicrypt helpers: the password may be `pass=P`,
+// Keys for layer encryption from skopeo's flags: `--encryption-key jwe:PUBKEY|pgp:RECIPIENT|pkcs7:CERT`
+// and `--decryption-key PRIVKEY[:PASSWORD]` (PEM/DER/JWK private keys, OpenPGP secret key files) (ocicrypt helpers: the password may be `pass=P`,
 // `file=PATH`, `fd=N`, or the password itself). Key files are PEM, DER or JWK.
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { TspodError } from '../errors.ts';
 import { algorithmFor } from './key-wrap.ts';
+import { checkGpgRecipient, isGpgSecretKey, type GpgSecretKey } from './pgp.ts';
 import type { DecryptConfig, EncryptConfig, LayerCryptoOptions } from './types.ts';
 
 function invalid(which: 'encryption' | 'decryption', msg: string): TspodError {
@@ -72,14 +73,35 @@ export function parsePrivateKey(b: Buffer, password?: Buffer): KeyObject | undef
   return undefined;
 }
 
-/** `--encryption-key` values (`jwe:PATH`; ocicrypt's pgp:/pkcs7: recipients are not supported). */
+function parseCertificate(b: Buffer): X509Certificate | undefined {
+  try {
+    return new X509Certificate(b);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `--encryption-key` values: `jwe:PUBKEY`, `pgp:RECIPIENT` (GNUPGHOME's keyring), `pkcs7:CERT` (PEM or DER). */
 export function encryptConfigFromFlags(specs: string[], layers?: number[]): EncryptConfig {
-  const recipients = specs.map((spec) => {
+  const recipients: KeyObject[] = [];
+  const gpgRecipients: string[] = [];
+  const certificates: X509Certificate[] = [];
+  for (const spec of specs) {
     const i = spec.indexOf(':');
-    if (i < 0) throw invalid('encryption', `invalid recipient format "${spec}" (want jwe:PATH)`);
+    if (i < 0) throw invalid('encryption', `invalid recipient format "${spec}" (want jwe:PATH, pgp:RECIPIENT or pkcs7:CERT)`);
     const [proto, value] = [spec.slice(0, i), spec.slice(i + 1)];
-    if (proto === 'pgp' || proto === 'pkcs7' || proto === 'provider' || proto === 'pkcs11') {
-      throw invalid('encryption', `protocol "${proto}" is not supported by tspod (only jwe)`);
+    if (proto === 'provider' || proto === 'pkcs11') throw invalid('encryption', `protocol "${proto}" is not supported by tspod (jwe, pgp and pkcs7 only)`);
+    if (proto === 'pgp') {
+      checkGpgRecipient(value);
+      gpgRecipients.push(value);
+      continue;
+    }
+    if (proto === 'pkcs7') {
+      const cert = parseCertificate(readKeyFile('encryption', value));
+      if (!cert) throw invalid('encryption', `file provided is not an x509 cert: ${value}`);
+      if (cert.publicKey.asymmetricKeyType !== 'rsa') throw invalid('encryption', `${value}: pkcs7 needs a certificate with an RSA key`);
+      certificates.push(cert);
+      continue;
     }
     if (proto !== 'jwe') throw invalid('encryption', `provided protocol "${proto}" not recognized`);
     const key = parsePublicKey(readKeyFile('encryption', value));
@@ -89,9 +111,9 @@ export function encryptConfigFromFlags(specs: string[], layers?: number[]): Encr
     } catch (err) {
       throw invalid('encryption', `${value}: ${(err as Error).message}`);
     }
-    return key;
-  });
-  return { recipients, layers };
+    recipients.push(key);
+  }
+  return { recipients, gpgRecipients, certificates, layers };
 }
 
 function readPassword(s: string): Buffer {
@@ -109,23 +131,32 @@ function readPassword(s: string): Buffer {
   return Buffer.from(s);
 }
 
-/** `--decryption-key` values: `PATH[:PASSWORD]`. */
+/**
+ * `--decryption-key` values: `PATH[:PASSWORD]`. Private keys (JWE, PKCS#7) and OpenPGP secret keys;
+ * certificates are passed over (skopeo needs one next to a PKCS#7 key, tspod does not).
+ */
 export function decryptConfigFromFlags(specs: string[]): DecryptConfig {
-  const keys = specs.map((spec) => {
+  const keys: KeyObject[] = [];
+  const gpgKeys: GpgSecretKey[] = [];
+  for (const spec of specs) {
     const parts = spec.split(':');
     const path = parts[0];
     const password = parts.length === 2 ? readPassword(parts[1]) : undefined;
     const b = readKeyFile('decryption', path);
+    if (isGpgSecretKey(b)) {
+      gpgKeys.push({ key: b, password });
+      continue;
+    }
     let key: KeyObject | undefined;
     try {
       key = parsePrivateKey(b, password);
     } catch (err) {
       throw invalid('decryption', `${path}: ${(err as Error).message}`);
     }
-    if (!key) throw invalid('decryption', `unidentified private key in file ${path}`);
-    return key;
-  });
-  return { keys };
+    if (key) keys.push(key);
+    else if (!parseCertificate(b)) throw invalid('decryption', `unidentified private key in file ${path}`);
+  }
+  return { keys, gpgKeys };
 }
 
 /** skopeo copy's three flags as they come from the command line (repeatable; layers may be "0,-1"). */

@@ -1,12 +1,14 @@
 // One layer's encryption and decryption as ocicrypt does it: the layer data through
 // AES_256_CTR_HMAC_SHA256 under a fresh key; the key, nonce and plaintext digest (private options)
-// wrapped in a JWE for every recipient; the cipher name and HMAC (public options) in the clear.
+// wrapped for every recipient (JWE, PKCS#7, OpenPGP: one annotation per scheme); the cipher name and HMAC (public options) in the clear.
 import { TspodError, errorMessage } from '../errors.ts';
 import type { Descriptor } from '../oci/types.ts';
-import { CIPHER_AES256CTR, ANNOTATION_JWE, ANNOTATION_PUBOPTS, OTHER_KEY_ANNOTATIONS, decryptedMediaType, encryptedMediaType, withoutEncryptionAnnotations } from './types.ts';
+import { CIPHER_AES256CTR, ANNOTATION_JWE, ANNOTATION_PGP, ANNOTATION_PKCS7, ANNOTATION_PUBOPTS, OTHER_KEY_ANNOTATIONS, decryptedMediaType, encryptedMediaType, withoutEncryptionAnnotations } from './types.ts';
 import type { DecryptConfig, EncryptConfig, PrivateLayerOptions, PublicLayerOptions } from './types.ts';
 import { LayerDecryptStream, LayerEncryptStream } from './cipher.ts';
 import { jweDecrypt, jweEncrypt } from './jwe.ts';
+import { pkcs7Decrypt, pkcs7Encrypt } from './pkcs7.ts';
+import { pgpDecrypt, pgpEncrypt } from './pgp.ts';
 
 /**
  * The layer indices to encrypt (skopeo --encrypt-layer): none given = all; negative count from
@@ -41,10 +43,14 @@ export function encryptLayer(cfg: EncryptConfig): LayerEncryption {
       const r = stream.result();
       const priv: PrivateLayerOptions = { symkey: r.key.toString('base64'), digest: r.plainDigest, cipheroptions: { nonce: r.nonce.toString('base64') } };
       const pub: PublicLayerOptions = { cipher: CIPHER_AES256CTR, hmac: r.hmac.toString('base64'), cipheroptions: {} };
-      const jwe = Buffer.from(jweEncrypt(Buffer.from(JSON.stringify(priv)), cfg.recipients)).toString('base64');
+      const privJson = Buffer.from(JSON.stringify(priv));
+      const keys: Record<string, string> = {};
+      if (cfg.recipients.length) keys[ANNOTATION_JWE] = Buffer.from(jweEncrypt(privJson, cfg.recipients)).toString('base64');
+      if (cfg.gpgRecipients?.length) keys[ANNOTATION_PGP] = pgpEncrypt(privJson, cfg.gpgRecipients).toString('base64');
+      if (cfg.certificates?.length) keys[ANNOTATION_PKCS7] = pkcs7Encrypt(privJson, cfg.certificates).toString('base64');
       return {
         mediaType: encryptedMediaType(plain.mediaType),
-        annotations: { ...(plain.annotations ?? {}), [ANNOTATION_JWE]: jwe, [ANNOTATION_PUBOPTS]: Buffer.from(JSON.stringify(pub)).toString('base64') },
+        annotations: { ...(plain.annotations ?? {}), ...keys, [ANNOTATION_PUBOPTS]: Buffer.from(JSON.stringify(pub)).toString('base64') },
       };
     },
   };
@@ -74,21 +80,31 @@ function decodeJson<T>(b64: string, what: string): T {
 export function decryptLayer(desc: Descriptor, cfg: DecryptConfig): LayerDecryption {
   const fail = (msg: string, code = 'LAYER_DECRYPTION') => new TspodError(code, `decrypting layer ${desc.digest}: ${msg}`);
   const a = desc.annotations ?? {};
-  const wrapped = a[ANNOTATION_JWE];
-  if (!wrapped) {
+  // Each scheme the layer was wrapped with and we have keys for, as ocicrypt tries its key wrappers.
+  const schemes: Array<[string, (b: Buffer) => Buffer, boolean]> = [
+    [ANNOTATION_JWE, (b) => jweDecrypt(b.toString('utf8'), cfg.keys), cfg.keys.length > 0],
+    [ANNOTATION_PKCS7, (b) => pkcs7Decrypt(b, cfg.keys), cfg.keys.length > 0],
+    [ANNOTATION_PGP, (b) => pgpDecrypt(b, cfg.gpgKeys ?? []), (cfg.gpgKeys?.length ?? 0) > 0],
+  ];
+  const present = schemes.filter(([k]) => a[k]);
+  if (!present.length) {
     const other = Object.entries(OTHER_KEY_ANNOTATIONS).filter(([, k]) => a[k]).map(([s]) => s);
-    throw fail(other.length ? `the layer key is wrapped only for ${other.join(', ')} recipients, which tspod does not support (only jwe)` : 'missing annotations needed for decryption');
+    throw fail(other.length ? `the layer key is wrapped only for ${other.join(', ')} recipients, which tspod does not support (jwe, pgp and pkcs7 only)` : 'missing annotations needed for decryption');
   }
-  if (!cfg.keys.length) throw fail('missing private key needed for decryption', 'KEY_MISSING');
+  const usable = present.filter(([, , have]) => have);
+  if (!usable.length) throw fail('missing private key needed for decryption', 'KEY_MISSING');
   let priv: PrivateLayerOptions | undefined;
   const errors: string[] = [];
-  for (const one of wrapped.split(',')) {
-    try {
-      priv = JSON.parse(jweDecrypt(Buffer.from(one, 'base64').toString('utf8'), cfg.keys).toString('utf8'));
-      break;
-    } catch (err) {
-      errors.push(errorMessage(err));
+  for (const [k, unwrap] of usable) {
+    for (const one of a[k].split(',')) {
+      try {
+        priv = JSON.parse(unwrap(Buffer.from(one, 'base64')).toString('utf8'));
+        break;
+      } catch (err) {
+        errors.push(errorMessage(err));
+      }
     }
+    if (priv) break;
   }
   if (!priv) throw fail(errors.join('; '), 'KEY_MISMATCH');
   const pub = a[ANNOTATION_PUBOPTS] ? decodeJson<PublicLayerOptions>(a[ANNOTATION_PUBOPTS], 'public layer options') : undefined;

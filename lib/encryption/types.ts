@@ -1,6 +1,7 @@
 // The OCI image layer encryption format (containers/ocicrypt, used by skopeo/podman/containerd):
 // typed spec objects, annotation keys and media-type rules. No I/O here.
-import type { KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { GpgSecretKey } from './pgp.ts';
 
 /** Base64 of the JWE(s) wrapping a layer's PrivateLayerOptions, comma separated (one per scheme use). */
 export const ANNOTATION_JWE = 'org.opencontainers.image.enc.keys.jwe';
@@ -8,10 +9,12 @@ export const ANNOTATION_JWE = 'org.opencontainers.image.enc.keys.jwe';
 export const ANNOTATION_PUBOPTS = 'org.opencontainers.image.enc.pubopts';
 /** Every encryption annotation starts with this; a decrypted layer drops them all. */
 export const ANNOTATION_PREFIX = 'org.opencontainers.image.enc.';
+/** Base64 of the OpenPGP message(s) wrapping the PrivateLayerOptions (ocicrypt pgp). */
+export const ANNOTATION_PGP = 'org.opencontainers.image.enc.keys.pgp';
+/** Base64 of the PKCS#7 EnvelopedData wrapping the PrivateLayerOptions (ocicrypt pkcs7). */
+export const ANNOTATION_PKCS7 = 'org.opencontainers.image.enc.keys.pkcs7';
 /** Key wrapping schemes of other recipients, which tspod reads past but cannot use. */
 export const OTHER_KEY_ANNOTATIONS = {
-  pgp: 'org.opencontainers.image.enc.keys.pgp',
-  pkcs7: 'org.opencontainers.image.enc.keys.pkcs7',
   pkcs11: 'org.opencontainers.image.enc.keys.pkcs11',
   provider: 'org.opencontainers.image.enc.keys.provider',
 };
@@ -37,9 +40,13 @@ export interface PublicLayerOptions {
   cipheroptions: Record<string, string>;
 }
 
-/** Who can decrypt what we encrypt: public keys (RSA, or EC P-256/384/521) for JWE. */
+/** Who can decrypt what we encrypt: public keys (RSA, or EC P-256/384/521) for JWE, gpg recipients, certificates. */
 export interface EncryptConfig {
   recipients: KeyObject[];
+  /** OpenPGP recipients (e-mail, name, key id) looked up by gpg in GNUPGHOME. */
+  gpgRecipients?: string[];
+  /** PKCS#7 recipients (RSA certificates). */
+  certificates?: X509Certificate[];
   /**
    * Layer indices to encrypt, negative counting from the end (-1 = last); empty or absent = all
    * (skopeo --encrypt-layer).
@@ -50,6 +57,8 @@ export interface EncryptConfig {
 /** Private keys tried, in order, to unwrap a layer key (skopeo --decryption-key). */
 export interface DecryptConfig {
   keys: KeyObject[];
+  /** OpenPGP secret key files (with their passwords), for layers wrapped with pgp. */
+  gpgKeys?: GpgSecretKey[];
 }
 
 /** Both halves of skopeo's encryption flags, as the copy pipeline takes them. */

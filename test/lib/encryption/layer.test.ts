@@ -61,7 +61,8 @@ test('decryptLayer errors: no key, wrong key, no annotations, other schemes only
   assert.throws(() => decryptLayer(desc, { keys: [] }), /decrypting layer sha256:[0-9a-f]{64}: missing private key needed for decryption/);
   assert.throws(() => decryptLayer(desc, { keys: [other.privateKey] }), /decrypting layer .*: none of the private keys could decrypt the layer key/);
   assert.throws(() => decryptLayer({ ...desc, annotations: {} }, { keys: [rsa.privateKey] }), /missing annotations needed for decryption/);
-  assert.throws(() => decryptLayer({ ...desc, annotations: { 'org.opencontainers.image.enc.keys.pgp': 'x' } }, { keys: [rsa.privateKey] }), /only for pgp recipients/);
+  assert.throws(() => decryptLayer({ ...desc, annotations: { 'org.opencontainers.image.enc.keys.pgp': 'x' } }, { keys: [rsa.privateKey] }), /missing private key needed for decryption/);
+  assert.throws(() => decryptLayer({ ...desc, annotations: { 'org.opencontainers.image.enc.keys.provider.x': 'x' } }, { keys: [rsa.privateKey] }), /missing annotations needed for decryption/);
 });
 
 test.run();
