@@ -21,6 +21,8 @@ export function volumeCreateCommand(): CommandModule<CreateOptions> {
       const v = await createVolume({
         graphRoot, name: o.name, driver: o.driver, labels: keyValues(o.label, 'label'), options: keyValues(o.opt, 'option'), ignoreExisting: o.ignore,
       });
+      const { eventSink, volumeEvent } = await import('../../lib/events/index.ts');
+      volumeEvent(eventSink(o), 'create', v.name);
       io.stdout.write(`${v.name}\n`);
       return 0;
     },

@@ -23,12 +23,14 @@ export function volumeRmCommand(): CommandModule<RmOptions> {
       if (o.all && names.length) throw new TspodError('USAGE', 'choose either one or more volumes or all');
       const { graphRoot } = await graphRootOf(o);
       const { listVolumes, removeVolume, volumeUsers } = await import('../../lib/volumes/index.ts');
+      const { eventSink, volumeEvent } = await import('../../lib/events/index.ts');
       const targets = o.all ? (await listVolumes(graphRoot)).map((v) => v.name) : names;
       const errors: TspodError[] = [];
       for (const name of targets) {
         try {
           if (o.force) await removeUsers(o, volumeUsers(graphRoot, name));
           await removeVolume(name, { graphRoot, force: o.force });
+          volumeEvent(eventSink(o), 'remove', name);
           io.stdout.write(`${name}\n`);
         } catch (err) {
           if (!(err instanceof TspodError)) throw err;

@@ -58,6 +58,11 @@ export function containerEvent(sink: EventSink, status: string, c: { id: string;
   recordEvent(sink, { ID: c.id, Image: c.imageName, Name: c.names[0] ?? '', Status: status, Type: 'container', Attributes: { ...c.labels } });
 }
 
+/** A volume's event: its name only. */
+export function volumeEvent(sink: EventSink, status: string, name: string): void {
+  recordEvent(sink, { Name: name, Status: status, Type: 'volume', Attributes: null });
+}
+
 /** An image's event: pull/push name the reference only; tag/untag/remove the ID and the name. */
 export function imageEvent(sink: EventSink, status: string, name: string, id?: string): void {
   recordEvent(sink, { ...(id ? { ID: id } : {}), Name: name, Status: status, Type: 'image', Attributes: null });

@@ -83,6 +83,14 @@ t('--since/--until, --stream follows until --until, --events-backend none', asyn
   await f.tspod(['rm', name]);
 });
 
+t('volume events: create, remove', async () => {
+  const name = uniqueName('evvol');
+  await f.tspod(['volume', 'create', name]);
+  await f.tspod(['volume', 'rm', name]);
+  const r = await f.tspod(['events', '--stream=false', '--filter', 'type=volume', '--filter', `volume=${name}`]);
+  assert.match(r.stdout, new RegExp(`^\\S+ \\S+ \\+0000 UTC volume create ${name}\\n\\S+ \\S+ \\+0000 UTC volume remove ${name}\\n$`));
+});
+
 test('unit: podman human lines and filters', () => {
   assert.is(goTime('2026-11-25T10:50:06.413256839Z'), '2026-11-25 10:50:06.413256839 +0000 UTC');
   const img = { ID: 'a'.repeat(64), Name: 'localhost/bb:t2', Status: 'tag', Time: '2026-11-25T10:50:07.665681455Z', Type: 'image', Attributes: null } as const;
