@@ -348,7 +348,7 @@ export class ContainerEngine {
       // podman prints this plain line (a specgen warning, not a log message)
       process.stderr.write('Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
     }
-    const extras = o.extrasFlags ? (await import('./run-extras.ts')).parseExtras(o.extrasFlags, { resolve: ref, imageLabels: ic.Labels ?? {} }) : undefined;
+    const extras = o.extrasFlags ? (await import('./run-extras.ts')).parseExtras(o.extrasFlags, { resolve: ref, imageLabels: ic.Labels ?? {}, command }) : undefined;
     const config: ContainerConfig = {
       id,
       names: [name],
@@ -366,7 +366,7 @@ export class ContainerEngine {
       interactive: !!o.interactive,
       labels,
       annotations: parseKeyValues(o.annotation),
-      stopSignal: String(parseSignal(o.stopSignal ?? ic.StopSignal ?? 'SIGTERM')),
+      stopSignal: String(parseSignal(o.stopSignal ?? ic.StopSignal ?? (extras?.systemd ? 'RTMIN+3' : 'SIGTERM'))), // systemd's own stop signal (--systemd)
       stopTimeout: o.stopTimeout ?? 10,
       autoRemove: !!o.rm,
       restartPolicy: policy,
@@ -689,7 +689,7 @@ export class ContainerEngine {
       hostNetwork: net.mode === 'host', namespacePaths: nsPaths,
       cgroupV2: cgroupV2(), initPath, localtime: cfg.timezone ? this.copyLocaltime(cfg) : undefined,
     });
-    const sdNotifySocket = rx.applyExtras(spec, cfg.extras, files, this.store.bundleDir(cfg.id));
+    const sdNotifySocket = rx.applyExtras(spec, cfg, files, this.store.bundleDir(cfg.id));
     delete process.env.NOTIFY_SOCKET; // recorded at create (--sdnotify); never for conmon or the runtime, as podman
     addGroupEntry();
     const bundle = this.store.bundleDir(cfg.id);

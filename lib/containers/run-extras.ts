@@ -2,7 +2,7 @@
 // image's /etc/passwd and /etc/group), --requires, --personality, --seccomp-policy, --chrootdirs,
 // --preserve-fds, --device-cgroup-rule, --cpu-rt-period, --cpu-rt-runtime. Parsed once at create
 // (podman's messages), applied at each start.
-import { appendFileSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TspodError } from '../errors.ts';
 import type { Spec } from '../oci/runtime-spec.ts';
@@ -22,6 +22,7 @@ export interface ExtrasFlags {
   cpuRtPeriod?: string;
   cpuRtRuntime?: string;
   sdnotify?: string;
+  systemd?: string;
 }
 
 export interface DeviceRule { allow: true; type: string; major?: number; minor?: number; access: string }
@@ -43,12 +44,17 @@ export interface ExtrasConfig {
   cpuRtRuntime?: number;
   /** --sdnotify and the NOTIFY_SOCKET of the creating process (sdnotify.ts) */
   sdNotify?: SdNotifyConfig;
+  /** --systemd: run in systemd mode (tmpfs /run, /run/lock, /tmp, /var/log/journal; cgroup; RTMIN+3) */
+  systemd?: true;
 }
 
 const SECCOMP_LABEL = 'io.containers.seccomp.profile';
 
-export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => string; imageLabels: Record<string, string> }): ExtrasConfig | undefined {
+export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => string; imageLabels: Record<string, string>; command: string[] }): ExtrasConfig | undefined {
   const x: ExtrasConfig = {};
+  const systemd = o.systemd ?? 'true';
+  if (!['true', 'false', 'always'].includes(systemd)) throw new TspodError('INVALID_CONFIG', 'invalid config provided: --systemd values must be one of "true, false, always": invalid configuration');
+  if (systemd === 'always' || (systemd === 'true' && isSystemdCommand(ctx.command[0] ?? ''))) x.systemd = true;
   if (o.passwd === false) x.noPasswd = true;
   if (o.passwdEntry) x.passwdEntry = o.passwdEntry;
   const hostUsers = (o.hostuser ?? []).flatMap((u) => u.split(',')).filter(Boolean);
@@ -91,6 +97,11 @@ export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => str
   const sd = parseSdNotify(o.sdnotify, process.env);
   if (sd) x.sdNotify = sd;
   return Object.keys(x).length ? x : undefined;
+}
+
+/** podman's test for a systemd container: an init in a standard place, or any .../systemd */
+function isSystemdCommand(cmd: string): boolean {
+  return ['/sbin/init', '/usr/sbin/init', '/usr/local/sbin/init'].includes(cmd) || cmd.split('/').pop() === 'systemd';
 }
 
 /** A host user by name or uid, from the host's /etc/passwd (podman's user.Lookup). */
@@ -187,8 +198,10 @@ export function imageSeccompFile(x: ExtrasConfig | undefined, runDir: string): s
 }
 
 /** The runtime-spec parts of these flags; returns the host's notify socket for conmon (--sdnotify=container). */
-export function applyExtras(spec: Spec, x: ExtrasConfig | undefined, files: { hosts: string; resolv: string }, bundle: string): string | undefined {
+export function applyExtras(spec: Spec, c: { id: string; rootless: boolean; extras?: ExtrasConfig }, files: { hosts: string; resolv: string }, bundle: string): string | undefined {
+  const x = c.extras;
   if (!x) return undefined;
+  if (x.systemd) systemdMode(spec, c);
   const linux = spec.linux as Spec['linux'] & { personality?: { domain: string } };
   if (x.personality) linux.personality = { domain: x.personality };
   for (const dir of x.chrootDirs ?? []) {
@@ -207,6 +220,23 @@ export function applyExtras(spec: Spec, x: ExtrasConfig | undefined, files: { ho
     }
   }
   return applySdNotify(spec, x.sdNotify, bundle);
+}
+
+/** podman 4.3's systemd mode: what systemd as PID 1 needs, where the flags did not mount something else there. */
+function systemdMode(spec: Spec, c: { id: string; rootless: boolean }): void {
+  for (const d of ['/tmp', '/run', '/run/lock', '/var/log/journal']) {
+    if (!spec.mounts.some((m) => m.destination === d)) spec.mounts.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+  }
+  spec.process.env = [...spec.process.env ?? [], `container_uuid=${c.id.slice(0, 32)}`];
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  if (v2) {
+    const cg = spec.mounts.find((m) => m.destination === '/sys/fs/cgroup');
+    if (cg) cg.options = (cg.options ?? []).map((o) => (o === 'ro' ? 'rw' : o));
+  } else if (!c.rootless && existsSync('/sys/fs/cgroup/systemd')) {
+    // cgroup v1: systemd's own hierarchy writable, its release_agent masked
+    spec.mounts.push({ destination: '/sys/fs/cgroup/systemd', type: 'bind', source: '/sys/fs/cgroup/systemd', options: ['bind', 'rprivate'] });
+    if (spec.linux.maskedPaths) spec.linux.maskedPaths.push('/sys/fs/cgroup/systemd/release_agent');
+  }
 }
 
 export function hasCgroupSettings(x: ExtrasConfig | undefined): boolean {

@@ -2,10 +2,13 @@
 // --sdnotify=container|conmon|ignore with a real unix datagram socket as NOTIFY_SOCKET (as systemd's for
 // Type=notify), what arrives compared with podman 4.3 (runc): conmon mode MAINPID=<conmon pid> and
 // READY=1 in one message; container mode MAINPID, the container's NOTIFY_SOCKET /run/notify/notify.sock
-// relayed by conmon (READY=1 only); ignore: nothing, and no NOTIFY_SOCKET inside.
+// relayed by conmon (READY=1 only); ignore: nothing, and no NOTIFY_SOCKET inside. --systemd=true|false|always:
+// podman's systemd mode (tmpfs /run, /run/lock, /tmp, /var/log/journal, container_uuid, stop signal RTMIN+3,
+// rootful cgroup v1: /sys/fs/cgroup/systemd writable).
 import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -109,6 +112,39 @@ t('a socket nobody listens on: podman\'s error line, the container runs', async 
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, 'ran\n');
   assert.match(r.stderr, /Notifying systemd of Conmon PID: dial unixgram .*nobody\.sock/);
+});
+
+t('--systemd=always: podman 4.3\'s systemd mode as the container sees it', async () => {
+  const r = await f.tspod(['run', '--rm', '--net', 'none', '--systemd=always', f.image, 'sh', '-c',
+    'grep -E " /(run|tmp|var/log/journal|run/lock) " /proc/mounts | cut -d" " -f1-3; echo ${#container_uuid} $container; grep " /sys/fs/cgroup/systemd " /proc/mounts | cut -d" " -f4 | cut -d, -f1']);
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  for (const d of ['/tmp', '/run', '/run/lock', '/var/log/journal']) assert.ok(lines.includes(`tmpfs ${d} tmpfs`), `${d} in ${r.stdout}`);
+  assert.ok(lines.includes('32 podman'), r.stdout);
+  const rootless = process.env.TSPOD_TEST_ROOTLESS === '1';
+  if (!rootless && !existsSync('/sys/fs/cgroup/cgroup.controllers')) assert.is(lines.at(-1), 'rw');
+  // a --tmpfs of the user's stays as given
+  const own = await f.tspod(['run', '--rm', '--net', 'none', '--systemd=always', '--tmpfs', '/run:size=1m', f.image, 'sh', '-c', 'grep " /run " /proc/mounts']);
+  assert.match(own.stdout, /size=1024k/);
+});
+
+t('--systemd=true (the default) for /sbin/init or .../systemd: stop signal RTMIN+3 (37) unless given; false or another command: none', async () => {
+  const sig = async (args: string[]) => {
+    const r = await f.tspod(['create', ...args]);
+    assert.is(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    const s = (await f.tspod(['inspect', '--format', '{{.Config.StopSignal}}', id])).stdout.trim();
+    await f.tspod(['rm', id]);
+    return s;
+  };
+  assert.is(await sig([f.image, '/sbin/init']), '37');
+  assert.is(await sig([f.image, '/usr/lib/systemd/systemd']), '37');
+  assert.is(await sig(['--stop-signal', 'TERM', f.image, '/sbin/init']), '15');
+  assert.is(await sig(['--systemd=false', f.image, '/sbin/init']), '15');
+  assert.is(await sig([f.image, 'sleep', '1']), '15');
+  const bad = await f.tspod(['create', '--systemd=foo', f.image, 'true']);
+  assert.is(bad.code, 125);
+  assert.is(bad.stderr, 'Error: invalid config provided: --systemd values must be one of "true, false, always": invalid configuration\n');
 });
 
 test.run();
