@@ -91,6 +91,16 @@ t('ps --filter status=initialized, ps json State, container prune removes it', a
   assert.is((await f.tspod(['container', 'exists', name])).code, 1);
 });
 
+t('start -a of an initialized container attaches and gives its output', async () => {
+  const name = uniqueName('init-attach');
+  assert.is((await f.tspod(['create', '--name', name, f.image, 'echo', 'hello-init'])).code, 0);
+  assert.is((await f.tspod(['init', name])).code, 0);
+  const r = await f.tspod(['start', '-a', name]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'hello-init\n');
+  await f.tspod(['rm', name]);
+});
+
 t('init of an unknown container: no such container (125)', async () => {
   const r = await f.tspod(['init', uniqueName('nope')]);
   assert.is(r.code, 125);
