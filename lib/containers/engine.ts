@@ -1102,6 +1102,9 @@ export class ContainerEngine {
         }
         mustStop = true;
       }
+      // an initialized one goes without -f (podman), but its runtime process is stopped first, so that
+      // conmon has written its last files before the run dir is removed
+      if (c.state.status === 'initialized') mustStop = true;
     });
     if (mustStop) await this.stop(id, opts.timeout); // undefined: the container's stop timeout, as podman rm -f
     await this.store.withContainer(id, async (c) => {
