@@ -40,12 +40,8 @@ export function mountCommand(): CommandModule<MountOptions> {
       }
       if (o.format !== undefined && o.format !== 'json') throw new TspodError('USAGE', `unknown --format argument: "${o.format}"`);
       if (!o.names?.length && !o.all && !o.latest) return listMounted(engine, o, io);
-      const targets = await selectTargets(engine, o);
-      if (o.all || o.latest) {
-        // podman prints the ID and the mount point of each
-        return eachTarget(targets, io, async (id) => `${id} ${await mount(engine, id)}`);
-      }
-      return eachTarget(targets, io, (ref) => mount(engine, ref));
+      // the mount point of each, also with --all and --latest (podman 4.3)
+      return eachTarget(await selectTargets(engine, o), io, (ref) => mount(engine, ref));
     },
   };
 }

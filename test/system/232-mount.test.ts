@@ -70,6 +70,10 @@ t('umount -a and -f; unknown names', async () => {
   r = await f.tspod(['umount', '-a']);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, `${idb}\n`);
+  // -l: the newest, its mount point only (podman 4.3)
+  r = await f.tspod(['mount', '-l']);
+  assert.is(r.stdout, `${join(f.root, 'containers', idb, 'overlay/merged')}\n`);
+  await f.tspod(['umount', '-a']);
   assert.not.ok(mounted(join(f.root, 'containers', idb, 'overlay/merged')));
   for (const verb of ['mount', 'umount']) {
     r = await f.tspod([verb, 'no-such-ctr']);
