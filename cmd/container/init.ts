@@ -1,6 +1,7 @@
 import type { CommandModule } from '../types.ts';
 import { openEngine } from './shared.ts';
 import { eachTarget, selectTargets } from './targets.ts';
+import { TspodError } from '../../lib/errors.ts';
 
 interface InitOptions { names?: string[]; all?: boolean; latest?: boolean }
 
@@ -14,10 +15,12 @@ export function initCommand(): CommandModule<InitOptions> {
       .option('latest', { alias: 'l', type: 'boolean', describe: 'Act on the latest container podman is aware of' }),
     handler: async (o, io) => {
       const engine = await openEngine(o);
-      // --all: the ones that can be (podman skips the others without an error)
-      const targets = await selectTargets(engine, o, o.all ? (s) => s === 'created' || s === 'exited' : undefined);
+      // --all: every container, oldest first, each printed; one already initialized or running is no error (podman 4.3)
+      const targets = o.all ? (await selectTargets(engine, o)).reverse() : await selectTargets(engine, o);
       return eachTarget(targets, io, async (ref) => {
-        await engine.initialize(ref);
+        await engine.initialize(ref).catch((err) => {
+          if (!o.all || !(err instanceof TspodError) || err.code !== 'STATE_IMPROPER') throw err;
+        });
         return ref;
       });
     },

@@ -101,6 +101,21 @@ t('start -a of an initialized container attaches and gives its output', async ()
   await f.tspod(['rm', name]);
 });
 
+t('init --all: oldest first, an initialized or running one printed without an error', async () => {
+  const a = uniqueName('init-all'), b = uniqueName('init-all');
+  const ida = await create(a);
+  const idb = await create(b);
+  let r = await f.tspod(['init', '--all']);
+  assert.is(r.code, 0, r.stderr);
+  const order = (out: string) => out.split('\n').filter((l) => l === ida || l === idb);
+  assert.equal(order(r.stdout), [ida, idb]);
+  assert.is((await f.tspod(['start', a])).code, 0);
+  r = await f.tspod(['init', '-a']);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(order(r.stdout), [ida, idb]);
+  await f.tspod(['rm', '-f', '-t', '0', a, b]);
+});
+
 t('init of an unknown container: no such container (125)', async () => {
   const r = await f.tspod(['init', uniqueName('nope')]);
   assert.is(r.code, 125);
