@@ -9,6 +9,7 @@ import { containerGroup, containerTopLevelCommands } from './container/group.ts'
 import { imageGroup, imageTopLevelCommands } from './image/group.ts';
 import { manifestGroup } from './manifest/group.ts';
 import { volumeGroup } from './volume/group.ts';
+import { secretGroup } from './secret/group.ts';
 import { networkGroup } from './network/group.ts';
 import { healthcheckGroup } from './healthcheck/group.ts';
 import { systemGroup } from './system/group.ts';
@@ -21,5 +22,5 @@ export function topLevelCommands(): CommandModule<any>[] {
 
 /** Groups (tspod image ls, tspod container ps, ...). */
 export function commandGroups(): CommandGroup[] {
-  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup(), volumeGroup(), networkGroup(), healthcheckGroup(), systemGroup()];
+  return [skopeoGroup(), containerGroup(), imageGroup(), manifestGroup(), volumeGroup(), secretGroup(), networkGroup(), healthcheckGroup(), systemGroup()];
 }

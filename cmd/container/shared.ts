@@ -150,6 +150,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'personality', type: 'string', describe: 'Configure execution domain using personality (e.g., LINUX/LINUX32)' },
   { name: 'requires', type: 'string', multi: true, describe: 'Add one or more requirement containers that must be started before this container will start' },
   { name: 'seccomp-policy', type: 'string', describe: 'Policy for selecting a seccomp profile (experimental)', default: 'default' },
+  { name: 'secret', type: 'string', multi: true, describe: 'Add secret to container' },
   { name: 'systemd', type: 'string', describe: 'Run container in systemd mode ("true"|"false"|"always")', default: 'true' },
   { name: 'sdnotify', type: 'string', describe: 'control sd-notify behavior ("container"|"conmon"|"ignore")', default: 'container' },
 ];

@@ -348,7 +348,7 @@ export class ContainerEngine {
       // podman prints this plain line (a specgen warning, not a log message)
       process.stderr.write('Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
     }
-    const extras = o.extrasFlags ? (await import('./run-extras.ts')).parseExtras(o.extrasFlags, { resolve: ref, imageLabels: ic.Labels ?? {}, command }) : undefined;
+    const extras = o.extrasFlags ? (await import('./run-extras.ts')).parseExtras(o.extrasFlags, { resolve: ref, imageLabels: ic.Labels ?? {}, command, graphRoot: this.graphRoot }) : undefined;
     const config: ContainerConfig = {
       id,
       names: [name],
@@ -689,7 +689,7 @@ export class ContainerEngine {
       hostNetwork: net.mode === 'host', namespacePaths: nsPaths,
       cgroupV2: cgroupV2(), initPath, localtime: cfg.timezone ? this.copyLocaltime(cfg) : undefined,
     });
-    const sdNotifySocket = rx.applyExtras(spec, cfg, files, this.store.bundleDir(cfg.id));
+    const sdNotifySocket = rx.applyExtras(spec, cfg, files, this.store.bundleDir(cfg.id), { graphRoot: this.graphRoot, runDir: this.store.runDir(cfg.id) });
     delete process.env.NOTIFY_SOCKET; // recorded at create (--sdnotify); never for conmon or the runtime, as podman
     addGroupEntry();
     const bundle = this.store.bundleDir(cfg.id);

@@ -2,7 +2,8 @@
 // image's /etc/passwd and /etc/group), --requires, --personality, --seccomp-policy, --chrootdirs,
 // --preserve-fds, --device-cgroup-rule, --cpu-rt-period, --cpu-rt-runtime. Parsed once at create
 // (podman's messages), applied at each start.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { lookupSecret, secretData } from '../secrets/index.ts';
 import { dirname, join } from 'node:path';
 import { TspodError } from '../errors.ts';
 import type { Spec } from '../oci/runtime-spec.ts';
@@ -23,6 +24,7 @@ export interface ExtrasFlags {
   cpuRtRuntime?: string;
   sdnotify?: string;
   systemd?: string;
+  secret?: string[];
 }
 
 export interface DeviceRule { allow: true; type: string; major?: number; minor?: number; access: string }
@@ -46,12 +48,17 @@ export interface ExtrasConfig {
   sdNotify?: SdNotifyConfig;
   /** --systemd: run in systemd mode (tmpfs /run, /run/lock, /tmp, /var/log/journal; cgroup; RTMIN+3) */
   systemd?: true;
+  /** --secret: mounted files or environment variables, the data read at each start */
+  secrets?: SecretUse[];
 }
+
+export interface SecretUse { name: string; id: string; type: 'mount' | 'env'; target: string; uid: number; gid: number; mode: number }
 
 const SECCOMP_LABEL = 'io.containers.seccomp.profile';
 
-export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => string; imageLabels: Record<string, string>; command: string[] }): ExtrasConfig | undefined {
+export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => string; imageLabels: Record<string, string>; command: string[]; graphRoot: string }): ExtrasConfig | undefined {
   const x: ExtrasConfig = {};
+  if (o.secret?.length) x.secrets = o.secret.map((s) => parseSecretFlag(s, ctx.graphRoot));
   const systemd = o.systemd ?? 'true';
   if (!['true', 'false', 'always'].includes(systemd)) throw new TspodError('INVALID_CONFIG', 'invalid config provided: --systemd values must be one of "true, false, always": invalid configuration');
   if (systemd === 'always' || (systemd === 'true' && isSystemdCommand(ctx.command[0] ?? ''))) x.systemd = true;
@@ -97,6 +104,50 @@ export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => str
   const sd = parseSdNotify(o.sdnotify, process.env);
   if (sd) x.sdNotify = sd;
   return Object.keys(x).length ? x : undefined;
+}
+
+/** --secret NAME[,type=mount|env][,target=T][,uid=N][,gid=N][,mode=N] (podman's parseSecrets) */
+function parseSecretFlag(s: string, graphRoot: string): SecretUse {
+  const [name, ...opts] = s.split(',');
+  const kv: Record<string, string> = {};
+  for (const o of opts) {
+    const i = o.indexOf('=');
+    if (i < 0) throw new TspodError('USAGE', `option ${o} must be in form option=value: parsing secret ${JSON.stringify(s)}`);
+    kv[o.slice(0, i)] = o.slice(i + 1);
+  }
+  for (const k of Object.keys(kv)) if (!['type', 'target', 'uid', 'gid', 'mode'].includes(k)) throw new TspodError('USAGE', `option ${k} invalid: parsing secret ${JSON.stringify(s)}`);
+  const type = kv.type ?? 'mount';
+  if (type !== 'mount' && type !== 'env') throw new TspodError('USAGE', `type ${type} is invalid: parsing secret ${JSON.stringify(s)}`);
+  if (type === 'env' && (kv.uid || kv.gid || kv.mode)) throw new TspodError('USAGE', `UID, GID, Mode options cannot be set with secret type env: parsing secret ${JSON.stringify(s)}`);
+  const num = (k: string, base: number, dflt: number) => {
+    if (kv[k] === undefined) return dflt;
+    const n = parseInt(kv[k], base);
+    if (Number.isNaN(n) || n < 0) throw new TspodError('USAGE', `${k} ${kv[k]} invalid: parsing secret ${JSON.stringify(s)}`);
+    return n;
+  };
+  const rec = lookupSecret(graphRoot, name);
+  let target = kv.target ?? name;
+  if (type === 'mount' && !target.startsWith('/')) target = `/run/secrets/${target}`;
+  return { name: rec.name, id: rec.id, type, target, uid: num('uid', 10, 0), gid: num('gid', 10, 0), mode: num('mode', 8, 0o444) };
+}
+
+/** --secret at each start: the data to a file of the run dir bound at the target, or an environment variable. */
+function applySecrets(spec: Spec, secrets: SecretUse[], graphRoot: string, runDir: string): void {
+  const dir = join(runDir, 'secrets');
+  for (const s of secrets) {
+    const data = secretData(graphRoot, s.id);
+    if (s.type === 'env') {
+      spec.process.env = [...(spec.process.env ?? []).filter((e) => !e.startsWith(`${s.target}=`)), `${s.target}=${data.toString()}`];
+      continue;
+    }
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, s.id);
+    rmSync(file, { force: true });
+    writeFileSync(file, data, { mode: 0o600 });
+    chownSync(file, s.uid, s.gid);
+    chmodSync(file, s.mode);
+    spec.mounts.push({ destination: s.target, type: 'bind', source: file, options: ['bind', 'rprivate'] });
+  }
 }
 
 /** podman's test for a systemd container: an init in a standard place, or any .../systemd */
@@ -198,9 +249,10 @@ export function imageSeccompFile(x: ExtrasConfig | undefined, runDir: string): s
 }
 
 /** The runtime-spec parts of these flags; returns the host's notify socket for conmon (--sdnotify=container). */
-export function applyExtras(spec: Spec, c: { id: string; rootless: boolean; extras?: ExtrasConfig }, files: { hosts: string; resolv: string }, bundle: string): string | undefined {
+export function applyExtras(spec: Spec, c: { id: string; rootless: boolean; extras?: ExtrasConfig }, files: { hosts: string; resolv: string }, bundle: string, dirs: { graphRoot: string; runDir: string }): string | undefined {
   const x = c.extras;
   if (!x) return undefined;
+  if (x.secrets) applySecrets(spec, x.secrets, dirs.graphRoot, dirs.runDir);
   if (x.systemd) systemdMode(spec, c);
   const linux = spec.linux as Spec['linux'] & { personality?: { domain: string } };
   if (x.personality) linux.personality = { domain: x.personality };
