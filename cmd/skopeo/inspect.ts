@@ -70,9 +70,11 @@ export function inspectCommand(): CommandModule<InspectOptions> {
           }
           const { top, manifest } = await chooseInstance(src, ctx);
           const m = JSON.parse(manifest.bytes.toString('utf8')) as { schemaVersion?: number; config?: Descriptor; layers?: Descriptor[] };
-          if (m.schemaVersion !== 2 || !m.config) throw new TspodError('UNSUPPORTED', 'inspecting schema 1 manifests is not supported');
-          const configBytes = await readStream((await src.getBlob(m.config)).stream);
-          if (sha256Digest(configBytes) !== m.config.digest) throw new TspodError('DIGEST_MISMATCH', `config blob ${m.config.digest} does not match its digest`);
+          const s1 = m.schemaVersion === 1 ? await import('../../lib/oci/schema1.ts') : undefined;
+          if (!s1 && (m.schemaVersion !== 2 || !m.config)) throw new TspodError('UNSUPPORTED', `unsupported manifest schema version ${m.schemaVersion}`);
+          // schema 1: the config is the top v1Compatibility entry (no layer is read), as skopeo shows it
+          const configBytes = s1 ? s1.schema1InspectConfig(manifest.bytes) : await readStream((await src.getBlob(m.config!)).stream);
+          if (!s1 && sha256Digest(configBytes) !== m.config!.digest) throw new TspodError('DIGEST_MISMATCH', `config blob ${m.config!.digest} does not match its digest`);
           if (opts.config) {
             if (opts.raw) io.stdout.write(configBytes);
             else {
@@ -88,15 +90,22 @@ export function inspectCommand(): CommandModule<InspectOptions> {
             const { parseDockerRef } = await import('../../lib/signature/identity.ts');
             out.Name = parseDockerRef(dockerRef).name;
           }
-          out.Digest = sha256Digest(top.bytes);
+          const tag = s1 ? s1.parseSchema1(manifest.bytes).m.tag : '';
+          if (tag) out.Tag = tag; // skopeo shows a schema 1 manifest's own tag
+          out.Digest = s1 ? s1.schema1Digest(top.bytes) : sha256Digest(top.bytes);
           out.RepoTags = ref.transport.name === 'docker' && !opts.noTags ? await repoTags(ref, ctx) : [];
           out.Created = goTime(c.created);
           out.DockerVersion = c.docker_version ?? '';
           out.Labels = c.config?.Labels ?? null;
           out.Architecture = c.architecture ?? '';
           out.Os = c.os ?? '';
-          out.Layers = (m.layers ?? []).map((l) => l.digest);
-          out.LayersData = (m.layers ?? []).map((l) => ({ MIMEType: l.mediaType, Digest: l.digest, Size: l.size, Annotations: l.annotations ?? null }));
+          if (s1) {
+            const { m: sm, compat } = s1.parseSchema1(manifest.bytes);
+            out.Layers = s1.schema1Layers(sm, compat).map((l) => l.digest); // skopeo 1.9 gives no LayersData here
+          } else {
+            out.Layers = (m.layers ?? []).map((l) => l.digest);
+            out.LayersData = (m.layers ?? []).map((l) => ({ MIMEType: l.mediaType, Digest: l.digest, Size: l.size, Annotations: l.annotations ?? null }));
+          }
           out.Env = c.config?.Env ?? null;
           if (opts.format) io.stdout.write(await (await import('../shared/format.ts')).formatOutput(opts.format, out));
           else io.stdout.write(goJson(out) + '\n');

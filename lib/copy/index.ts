@@ -71,7 +71,7 @@ class Copier {
   constructor(
     private readonly srcRef: ImageReference,
     private readonly destRef: ImageReference,
-    private readonly src: ImageSource,
+    private src: ImageSource, // a schema1 source becomes its schema2 view in copySingle
     private readonly dest: ImageDestination,
     private readonly opts: CopyOptions,
   ) {
@@ -174,9 +174,18 @@ class Copier {
   }
 
   private async copySingle(mb: ManifestBytes, instanceDigest: string | undefined, asInstance: boolean): Promise<CopyResult> {
-    const srcType = mb.mediaType || guessManifestMediaType(mb.bytes);
+    let srcType = mb.mediaType || guessManifestMediaType(mb.bytes);
     if (srcType === MT.DOCKER_SCHEMA1 || srcType === MT.DOCKER_SCHEMA1_SIGNED) {
-      throw new TspodError('UNSUPPORTED_MANIFEST', 'docker schema1 manifests are not supported');
+      // schema1 stays where the destination takes any manifest (dir:) and nothing asks for a change, or
+      // digests must stay (skopeo then writes it even into oci:); else it is read as the schema2 image
+      // it converts to (lib/copy/schema1.ts), as containers/image does.
+      const keep = this.opts.preserveDigests || (!this.opts.format && !this.dest.supportedManifestMimeTypes().length);
+      if (keep && !this.opts.crypto) return this.copySchema1AsIs(mb, srcType, instanceDigest);
+      const { schema1AsSchema2 } = await import('./schema1.ts');
+      const conv = await this.retry(() => schema1AsSchema2(this.src, mb.bytes));
+      this.src = conv.source;
+      mb = conv.manifest;
+      srcType = MT.DOCKER_MANIFEST;
     }
     const m = parseManifest(mb.bytes, srcType);
     const enc = this.opts.crypto?.encrypt;
@@ -242,6 +251,24 @@ class Copier {
     this.report('Storing signatures');
     if (sigs.length) await this.dest.putSignatures(sigs, asInstance ? digest : undefined);
     return { manifestDigest: digest, manifest: bytes, mediaType: target, configDigest: config.digest };
+  }
+
+  /** A schema1 image unchanged: its layers (sizes unknown), the manifest bytes, its signatures. */
+  private async copySchema1AsIs(mb: ManifestBytes, mediaType: string, instanceDigest: string | undefined): Promise<CopyResult> {
+    const { parseSchema1, schema1Digest } = await import('../oci/schema1.ts');
+    const digests = [...new Set(parseSchema1(mb.bytes).m.fsLayers.map((l) => l.blobSum).reverse())];
+    const sigs = this.opts.removeSignatures ? [] : await this.retry(() => this.src.getSignatures(instanceDigest));
+    if (sigs.length && !this.dest.supportsSignatures()) {
+      throw new TspodError('SIGNATURES_UNSUPPORTED', `cannot copy signatures to ${this.destRef.transport.name}:${this.destRef.stringWithinTransport()}: the destination does not support signatures`);
+    }
+    const transfers = limiter(this.opts.concurrency ?? 3);
+    const plan: Plan = { from: 'none', to: 'none', change: false, known: false };
+    await mapLimit(digests, digests.length, (digest, i) => this.copyBlob({ mediaType: MT.DOCKER_LAYER_GZIP, digest, size: -1 }, plan, { isConfig: false, layerIndex: i }, mediaType, transfers));
+    this.report('Writing manifest to image destination');
+    await this.retry(() => this.dest.putManifest(mb.bytes, mediaType));
+    this.report('Storing signatures');
+    if (sigs.length) await this.dest.putSignatures(sigs);
+    return { manifestDigest: schema1Digest(mb.bytes), manifest: mb.bytes, mediaType };
   }
 
   /** schema2 -> OCI: containers/image writes the config again as an OCI one (lib/copy/config.ts). */

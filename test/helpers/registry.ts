@@ -22,6 +22,8 @@ export interface RegistryOptions {
   anonymousPull?: boolean;
   /** Parent for the temp dir (default os.tmpdir()). */
   parentDir?: string;
+  /** Accept Docker schema 1 manifests (distribution's compatibility.schema1.enabled). */
+  schema1?: boolean;
 }
 
 export interface Registry {
@@ -59,7 +61,7 @@ function randomUser(): TokenUser {
   return { username: `user${r()}`, password: `pw-${r()}${r()}` };
 }
 
-function configYaml(dir: string, port: number, auth: string, token?: TokenServer): string {
+function configYaml(dir: string, port: number, auth: string, token?: TokenServer, schema1 = false): string {
   let authYaml = '';
   if (auth === 'basic') authYaml = `auth:\n  htpasswd:\n    realm: tspod-test\n    path: ${join(dir, 'htpasswd')}\n`;
   if (auth === 'token' && token) {
@@ -82,7 +84,7 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: tspod-test-${Math.random().toString(36).slice(2)}
-${authYaml}`;
+${authYaml}${schema1 ? 'compatibility:\n  schema1:\n    enabled: true\n' : ''}`;
 }
 
 async function waitReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
@@ -130,7 +132,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const configFile = join(dir, 'config.yml');
-    writeFileSync(configFile, configYaml(dir, port, auth, token));
+    writeFileSync(configFile, configYaml(dir, port, auth, token, opts.schema1));
     const child = spawnRegistry(configFile, logFile);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const url = `http://127.0.0.1:${port}`;

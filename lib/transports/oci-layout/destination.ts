@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { TspodError } from '../../errors.ts';
 import { parseDigest, sha256Digest } from '../../oci/digest.ts';
 import * as MT from '../../oci/media-types.ts';
+import { schema1Digest } from '../../oci/schema1.ts';
 import type { Descriptor, Index } from '../../oci/types.ts';
 import { writeFileAtomic, writeStreamHashed, withDirLock } from '../fs-util.ts';
 import type { BlobInfo, ImageDestination, ImageReference, LayerCompressionWish, PutBlobOptions, SystemContext } from '../types.ts';
@@ -77,7 +78,8 @@ export class OciLayoutDestination implements ImageDestination {
   }
 
   async putManifest(bytes: Buffer, mediaType: string, instanceDigest?: string): Promise<void> {
-    const digest = sha256Digest(bytes);
+    // as containers/image: a schema1 manifest is named by its JWS payload's digest
+    const digest = mediaType === MT.DOCKER_SCHEMA1_SIGNED ? schema1Digest(bytes) : sha256Digest(bytes);
     const final = this.blobPath(digest);
     const existed = await stat(final).then(() => true, () => false);
     await mkdir(dirname(final), { recursive: true });

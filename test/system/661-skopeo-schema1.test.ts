@@ -1,0 +1,98 @@
+// Docker schema 1 manifests (v1+prettyjws) side by side with Debian's skopeo 1.9 (which writes them
+// with --format v2s1) and podman 4.3: tspod inspects them as skopeo does, keeps them in dir:,
+// converts them (config built from v1Compatibility, diff IDs from the layers) to OCI or schema2
+// with skopeo's digests, and pulls them into its store with podman's image ID.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeDirImage } from '../helpers/dir-image.ts';
+import { startRegistry, type Registry } from '../helpers/registry.ts';
+import { CLI, skopeo as runSkopeo, skopeoSkip, tspodSkopeo } from '../helpers/skopeo.ts';
+
+const skip = skopeoSkip() || (existsSync('/usr/bin/docker-registry') ? '' : 'docker-registry not installed');
+const t = skip ? test.skip : test;
+if (skip) console.log(`# skipped: ${skip}`);
+
+let dir: string;
+let reg: Registry;
+const tspod = (args: string[]) => tspodSkopeo(['--insecure-policy', ...args]);
+const skopeo = (args: string[]) => runSkopeo(['--insecure-policy', ...args]);
+const p = (name: string) => join(dir, name);
+const ok = (r: { code: number; stderr: string }) => assert.is(r.code, 0, r.stderr);
+
+/** Every file of a directory tree, path -> content. */
+function tree(root: string, sub = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(join(root, sub), { withFileTypes: true })) {
+    const rel = join(sub, e.name);
+    if (e.isDirectory()) Object.assign(out, tree(root, rel));
+    else out[rel] = readFileSync(join(root, rel), 'latin1');
+  }
+  return out;
+}
+
+test.before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'tspod-661-'));
+  reg = await startRegistry({ schema1: true });
+  makeDirImage(p('src'));
+  ok(skopeo(['copy', '--format', 'v2s1', `dir:${p('src')}`, `dir:${p('s1')}`]));
+  ok(skopeo(['copy', '--dest-tls-verify=false', `dir:${p('s1')}`, `docker://${reg.host}/s1:a`]));
+});
+
+test.after(async () => {
+  await reg?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+t('inspect: a schema 1 image in dir: and in a registry reads as skopeo shows it (--config too)', async () => {
+  const m = JSON.parse(readFileSync(p('s1/manifest.json'), 'utf8'));
+  assert.is(m.schemaVersion, 1);
+  assert.ok(m.signatures?.length);
+  for (const ref of [`dir:${p('s1')}`, `docker://${reg.host}/s1:a`]) {
+    for (const extra of [[], ['--config']]) {
+      const args = ['inspect', '--tls-verify=false', ...extra, ref];
+      const want = skopeo(args);
+      ok(want);
+      const got = await tspod(args);
+      ok(got);
+      assert.is(got.stdout, want.stdout, `${args.join(' ')}`);
+    }
+  }
+  const info = JSON.parse((await tspod(['inspect', '--tls-verify=false', `docker://${reg.host}/s1:a`])).stdout);
+  assert.is(info.Tag, 'a');
+  assert.match(info.Digest, /^sha256:/);
+});
+
+t('copy: dir: keeps the schema 1 manifest; oci: and --format v2s2 convert it with skopeo\'s digests', async () => {
+  ok(await tspod(['copy', `dir:${p('s1')}`, `dir:${p('t-dir')}`]));
+  assert.equal(tree(p('t-dir')), tree(p('s1')));
+  for (const [name, dest, extra] of [['oci', (d: string) => `oci:${d}:x`, []], ['v2s2', (d: string) => `dir:${d}`, ['--format', 'v2s2']]] as const) {
+    for (const src of [`dir:${p('s1')}`, `docker://${reg.host}/s1:a`]) {
+      const tag = `${name}-${src.startsWith('dir') ? 'dir' : 'reg'}`;
+      ok(skopeo(['copy', '--src-tls-verify=false', ...extra, src, dest(p(`s-${tag}`))]));
+      ok(await tspod(['copy', '--src-tls-verify=false', ...extra, src, dest(p(`t-${tag}`))]));
+      assert.equal(tree(p(`t-${tag}`)), tree(p(`s-${tag}`)), tag);
+    }
+  }
+  // --preserve-digests: skopeo writes the schema 1 manifest unchanged, even into an OCI layout
+  ok(skopeo(['copy', '--preserve-digests', `dir:${p('s1')}`, `oci:${p('s-pd')}:x`]));
+  ok(await tspod(['copy', '--preserve-digests', `dir:${p('s1')}`, `oci:${p('t-pd')}:x`]));
+  assert.equal(tree(p('t-pd')), tree(p('s-pd')));
+  assert.match(readFileSync(p('t-pd/index.json'), 'utf8'), /manifest\.v1\+prettyjws/);
+});
+
+t('pull: a schema 1 image becomes the image podman makes of it (same ID)', () => {
+  const store = (tool: string) => ['--root', p(`${tool}-root`), '--runroot', p(`${tool}-run`)];
+  const pull = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' });
+  const want = pull('podman', [...store('podman'), 'pull', '-q', '--tls-verify=false', `${reg.host}/s1:a`]);
+  if (want.status !== 0) return console.log(`# podman pull failed here: ${want.stderr.trim()}`);
+  const got = pull(process.execPath, [CLI, ...store('tspod'), 'pull', '-q', '--tls-verify=false', `${reg.host}/s1:a`]);
+  assert.is(got.status, 0, got.stderr);
+  assert.is(got.stdout.trim(), want.stdout.trim());
+});
+
+test.run();
