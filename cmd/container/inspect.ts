@@ -113,7 +113,7 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
     Image: cfg.imageId,
     ImageDigest: imageDigest,
     ImageName: cfg.imageName,
-    Rootfs: '',
+    Rootfs: cfg.rootfs?.path ?? '', // --rootfs
     Pod: '',
     ResolvConfPath: `${engine.store.runDir(cfg.id)}/resolv.conf`,
     HostnamePath: `${engine.store.runDir(cfg.id)}/hostname`,

@@ -268,8 +268,10 @@ export class ContainerEngine {
   async create(o: CreateOptions): Promise<Container> {
     mark('create');
     const images = await this.images();
-    const image = await images.lookupImage(o.image);
-    const imgConfig = await images.imageConfig(image.id);
+    // --rootfs: the positional is a directory, not an image (run-extras.ts)
+    const rootfsDir = o.extrasFlags?.rootfs ? (await import('./run-extras.ts')).parseRootfs(o.image) : undefined;
+    const image = rootfsDir ? { id: '', names: [''], layers: [] as string[] } : await images.lookupImage(o.image);
+    const imgConfig = rootfsDir ? {} as Awaited<ReturnType<typeof images.imageConfig>> : await images.imageConfig(image.id);
     const cf = await import('./create-flags.ts');
     // --platform: a local image of another platform is missing (the pull policy decides, as podman)
     const want = o.platform ? cf.parsePlatform(o.platform, image.names[0] ?? o.image) : undefined;
@@ -421,7 +423,8 @@ export class ContainerEngine {
       ...(exposed.length ? { exposedPorts: exposed } : {}),
       ...(o.cidFile ? { cidFile: o.cidFile } : {}),
       layers: image.layers,
-      layerDirs: image.layers.map((l) => images.layerDir(l)),
+      layerDirs: rootfsDir?.overlay ? [rootfsDir.path] : image.layers.map((l) => images.layerDir(l)),
+      ...(rootfsDir ? { rootfs: rootfsDir } : {}),
     };
     // checks that need the image's files happen at start; --mount bind sources must exist now
     for (const m of mounts) {
@@ -554,6 +557,7 @@ export class ContainerEngine {
   }
 
   async mountRootfs(c: ContainerConfig): Promise<string> {
+    if (c.rootfs && !c.rootfs.overlay) return c.rootfs.path; // --rootfs DIR: the directory itself
     const r = this.rootfsDir(c.id);
     // a podman user's storage.conf may ask for fuse-overlayfs and mount options
     const { mountProgram, mountOpt } = this.opts.storageOpt ? parseStorageOpts(this.opts.storageOpt) : loadStorageConf();

@@ -2,9 +2,9 @@
 // image's /etc/passwd and /etc/group), --requires, --personality, --seccomp-policy, --chrootdirs,
 // --preserve-fds, --device-cgroup-rule, --cpu-rt-period, --cpu-rt-runtime. Parsed once at create
 // (podman's messages), applied at each start.
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { lookupSecret, secretData } from '../secrets/index.ts';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { TspodError } from '../errors.ts';
 import type { Spec } from '../oci/runtime-spec.ts';
 import { applySdNotify, parseSdNotify, type SdNotifyConfig } from './sdnotify.ts';
@@ -25,6 +25,7 @@ export interface ExtrasFlags {
   sdnotify?: string;
   systemd?: string;
   secret?: string[];
+  rootfs?: boolean;
 }
 
 export interface DeviceRule { allow: true; type: string; major?: number; minor?: number; access: string }
@@ -148,6 +149,16 @@ function applySecrets(spec: Spec, secrets: SecretUse[], graphRoot: string, runDi
     chmodSync(file, s.mode);
     spec.mounts.push({ destination: s.target, type: 'bind', source: file, options: ['bind', 'rprivate'] });
   }
+}
+
+/** --rootfs PATH[:O]: an existing directory (podman's stat error otherwise); :O an overlay over it. */
+export function parseRootfs(arg: string): { path: string; overlay: boolean } {
+  const overlay = arg.endsWith(':O');
+  const path = overlay ? arg.slice(0, -2) : arg;
+  try { statSync(path); } catch {
+    throw new TspodError('NO_SUCH_PATH', `running container create option: stat ${path}: no such file or directory`);
+  }
+  return { path: resolve(path), overlay };
 }
 
 /** podman's test for a systemd container: an init in a standard place, or any .../systemd */

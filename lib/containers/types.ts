@@ -109,6 +109,8 @@ export interface ContainerConfig {
   volumesFrom?: string[];
   /** --passwd*, --hostuser, --requires, --personality, --seccomp-policy, --chrootdirs, --preserve-fds, --device-cgroup-rule, --cpu-rt-* (run-extras.ts) */
   extras?: import('./run-extras.ts').ExtrasConfig;
+  /** --rootfs DIR[:O]: run from a directory (with :O an overlay over it, changes dropped) instead of an image */
+  rootfs?: { path: string; overlay: boolean };
   /** Image layer diffIDs bottom->top, kept so the rootfs can be mounted without the image store. */
   layers: string[];
   layerDirs: string[];

@@ -2,7 +2,7 @@
 // run/create flags of lib/containers/run-extras.ts, each compared side by side with podman 4.3 (runc):
 // --passwd/--passwd-entry/--hostuser (entries podman adds to the image's /etc/passwd and /etc/group),
 // --requires, --personality, --seccomp-policy, --chrootdirs, --preserve-fds, --device-cgroup-rule,
-// --cpu-rt-runtime/--cpu-rt-period (rootful, cgroup v1), --arch/--os/--variant.
+// --cpu-rt-runtime/--cpu-rt-period (rootful, cgroup v1), --arch/--os/--variant, --rootfs DIR[:O].
 import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { spawnSync } from 'node:child_process';
@@ -177,6 +177,35 @@ t('--arch/--os/--variant choose the platform: another one is not known locally (
   assert.is(r.stderr, `Error: ${f.image}: image not known\n`);
   const ok = await f.tspod(['run', '--rm', '--pull', 'never', '--net', 'none', '--os', 'linux', f.image, 'echo', 'ok']);
   assert.is(ok.stdout, 'ok\n', ok.stderr);
+});
+
+t('--rootfs DIR: the directory is the root (written into); DIR:O an overlay over it (changes dropped); podman\'s errors', async () => {
+  // an exploded copy of the fixture: exported from a container
+  const rootfs = join(dir, 'rootfs');
+  mkdirSync(rootfs);
+  const name = uniqueName('rfsrc');
+  await f.tspod(['create', '--name', name, f.image, 'true']);
+  let r = await f.tspod(['export', '-o', join(dir, 'rootfs.tar'), name]);
+  assert.is(r.code, 0, r.stderr);
+  await f.tspod(['rm', name]);
+  assert.is(spawnSync('tar', ['-xf', join(dir, 'rootfs.tar'), '-C', rootfs]).status, 0);
+  r = await f.tspod(['run', '--rm', '--net', 'none', '--rootfs', rootfs, 'sh', '-c', 'echo kept > /written; cat /etc/passwd | head -1; hostname | wc -c']);
+  assert.is(r.stdout, 'root:x:0:0:root:/root:/bin/sh\n13\n', r.stderr);
+  assert.is(readFileSync(join(rootfs, 'written'), 'utf8'), 'kept\n');
+  r = await f.tspod(['run', '--rm', '--net', 'none', '--rootfs', `${rootfs}:O`, 'sh', '-c', 'echo gone > /written2; cat /written /written2']);
+  assert.is(r.stdout, 'kept\ngone\n', r.stderr);
+  assert.not.ok(readdirSync(rootfs).includes('written2'), 'the overlay\'s changes stay out of the directory');
+  const c = uniqueName('rf');
+  r = await f.tspod(['create', '--net', 'none', '--name', c, '--rootfs', rootfs, 'sh']);
+  assert.is(r.code, 0, r.stderr);
+  r = await f.tspod(['inspect', '--format', '{{.ImageName}}|{{.Rootfs}}|{{.Config.Cmd}}', c]);
+  assert.is(r.stdout, `|${rootfs}|[sh]\n`);
+  await f.tspod(['rm', c]);
+  r = await f.tspod(['run', '--rm', '--rootfs', join(dir, 'nonexist'), 'true']);
+  assert.is(r.code, 125);
+  assert.is(r.stderr, `Error: running container create option: stat ${join(dir, 'nonexist')}: no such file or directory\n`);
+  r = await f.tspod(['run', '--rm', '--rootfs', rootfs]);
+  assert.is(r.stderr, 'Error: no command or entrypoint provided, and no CMD or ENTRYPOINT from image\n');
 });
 
 test.run();
