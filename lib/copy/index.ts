@@ -31,7 +31,7 @@ export interface CopyOptions {
   /** skopeo --multi-arch: 'system' (default: one instance), 'all', or true for 'all'. */
   multiArch?: boolean | 'system' | 'all' | 'index-only';
   /** Force a manifest format. */
-  format?: 'oci' | 'v2s2';
+  format?: 'oci' | 'v2s2' | 'v2s1';
   /** Compression of the layers the destination wants compressed (default gzip; skopeo --dest-compress-format). */
   compression?: 'gzip' | 'zstd';
   compressionLevel?: number;
@@ -179,7 +179,7 @@ class Copier {
       // schema1 stays where the destination takes any manifest (dir:) and nothing asks for a change, or
       // digests must stay (skopeo then writes it even into oci:); else it is read as the schema2 image
       // it converts to (lib/copy/schema1.ts), as containers/image does.
-      const keep = this.opts.preserveDigests || (!this.opts.format && !this.dest.supportedManifestMimeTypes().length);
+      const keep = this.opts.preserveDigests || this.opts.format === 'v2s1' || (!this.opts.format && !this.dest.supportedManifestMimeTypes().length);
       if (keep && !this.opts.crypto) return this.copySchema1AsIs(mb, srcType, instanceDigest);
       const { schema1AsSchema2 } = await import('./schema1.ts');
       const conv = await this.retry(() => schema1AsSchema2(this.src, mb.bytes));
@@ -196,6 +196,7 @@ class Copier {
     // a digest that has to stay (signatures being copied, --preserve-digests).
     const canRecompress = !this.opts.preserveDigests && sigs.length === 0;
     const plans = m.layers.map((l, i) => this.planLayer(l, encrypted.has(i), canRecompress));
+    if (this.opts.format === 'v2s1') return this.copyAsSchema1(m, plans, sigs);
     const needsOci = plans.some((p) => p.known && p.to === 'zstd') || this.checkEncryptionFormat(m.layers, plans);
     const target = this.targetManifestType(srcType, needsOci, canRecompress);
     const changes = target !== srcType || plans.some((p) => p.change || p.decrypt || p.encrypt);
@@ -251,6 +252,42 @@ class Copier {
     this.report('Storing signatures');
     if (sigs.length) await this.dest.putSignatures(sigs, asInstance ? digest : undefined);
     return { manifestDigest: digest, manifest: bytes, mediaType: target, configDigest: config.digest };
+  }
+
+  /** --format v2s1: the layers as they are planned for schema2, the config read (not stored), a signed schema1 manifest. */
+  private async copyAsSchema1(m: Manifest, plans: Plan[], sigs: Buffer[]): Promise<CopyResult> {
+    const S1 = await import('../oci/schema1.ts');
+    const type = MT.DOCKER_SCHEMA1_SIGNED;
+    if (this.opts.preserveDigests) throw new TspodError('PRESERVE_DIGESTS', `preserving digests is not possible: copying to ${this.destRef.transport.name}: requires converting the manifest to ${type}`);
+    if (sigs.length) throw new TspodError('SIGNATURES_INVALIDATED', `copying ${this.srcName()}: would invalidate signatures; use --remove-signatures`);
+    if (this.opts.crypto?.encrypt || m.layers.some((l) => isEncryptedMediaType(l.mediaType))) throw new TspodError('UNSUPPORTED_FORMAT', 'encrypted layers need an OCI manifest, which --format v2s1 does not allow');
+    if (plans.some((p) => p.known && p.to === 'zstd')) throw new TspodError('UNSUPPORTED_CONVERSION', 'zstd compressed layers are not supported in docker schema1 manifests');
+    const transfers = limiter(this.opts.concurrency ?? 3);
+    const layers = await mapLimit(m.layers, m.layers.length, (l, i) => this.copyBlob(l, plans[i], { isConfig: false, layerIndex: i }, MT.DOCKER_MANIFEST, transfers));
+    const config = await this.retry(async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of (await this.src.getBlob(m.config)).stream) chunks.push(Buffer.from(c));
+      const b = Buffer.concat(chunks);
+      if (sha256Digest(b) !== m.config.digest) throw new DigestMismatchError(m.config.digest, sha256Digest(b), true);
+      return b;
+    });
+    // schema1 names its repository without the registry, and the tag of the destination
+    const ref = this.destRef.dockerReference() ?? '';
+    const path = ref.replace(/@.*$/, '').split('/').slice(1).join('/');
+    const tagAt = path.lastIndexOf(':');
+    const payload = S1.schema1FromImage(config, layers.map((l) => l.digest), tagAt < 0 ? path : path.slice(0, tagAt), tagAt < 0 ? '' : path.slice(tagAt + 1));
+    if (payload.includes(S1.GZIPPED_EMPTY_LAYER_DIGEST)) {
+      const empty = { mediaType: MT.DOCKER_LAYER_GZIP, digest: S1.GZIPPED_EMPTY_LAYER_DIGEST, size: S1.GZIPPED_EMPTY_LAYER.length };
+      const popts: PutBlobOptions = { isConfig: false, layerIndex: m.layers.length };
+      if (!(await this.retry(() => this.dest.tryReusingBlob(empty, popts)))) await this.retry(() => this.dest.putBlob(Readable.from([S1.GZIPPED_EMPTY_LAYER]), empty, popts));
+    }
+    const bytes = S1.signSchema1(payload);
+    this.report('Writing manifest to image destination');
+    await this.retry(() => this.dest.putManifest(bytes, type));
+    const own = this.opts.sign ? await this.opts.sign(bytes, this.destRef.dockerReference()) : [];
+    this.report('Storing signatures');
+    if (own.length) await this.dest.putSignatures(own);
+    return { manifestDigest: S1.schema1Digest(bytes), manifest: bytes, mediaType: type };
   }
 
   /** A schema1 image unchanged: its layers (sizes unknown), the manifest bytes, its signatures. */

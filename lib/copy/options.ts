@@ -4,7 +4,7 @@ import { TspodError } from '../errors.ts';
 import type { CopyOptions } from './index.ts';
 
 export interface CopyFlags {
-  /** --format: oci, v2s2 (v2s1 is refused: tspod does not write schema1). */
+  /** --format: oci, v2s2, v2s1 (a signed Docker schema 1 manifest). */
   format?: string;
   /** --dest-compress-format / --compression-format: gzip, zstd. */
   compressionFormat?: string;
@@ -16,10 +16,9 @@ export interface CopyFlags {
 }
 
 /** The manifest type of --format; podman's message has its own wording ("Choose on of"). */
-export function parseManifestFormat(format: string | undefined, tool: 'skopeo' | 'podman' = 'skopeo'): 'oci' | 'v2s2' | undefined {
+export function parseManifestFormat(format: string | undefined, tool: 'skopeo' | 'podman' = 'skopeo'): 'oci' | 'v2s2' | 'v2s1' | undefined {
   if (format === undefined || format === '') return undefined;
-  if (format === 'oci' || format === 'v2s2') return format;
-  if (format === 'v2s1') throw new TspodError('INVALID_ARGUMENT', 'manifest type v2s1 is not supported by tspod');
+  if (format === 'oci' || format === 'v2s2' || format === 'v2s1') return format;
   throw new TspodError('INVALID_ARGUMENT', `unknown format "${format}". Choose ${tool === 'podman' ? 'on' : 'one'} of the supported formats: 'oci', 'v2s1', or 'v2s2'`);
 }
 

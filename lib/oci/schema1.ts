@@ -1,8 +1,10 @@
 // Docker image manifest v2 schema 1 (`...manifest.v1+prettyjws`, `...v1+json`), read-only data
 // helpers after containers/image manifest/docker_schema1.go: fsLayers and history run from the top
 // layer down, each history entry a v1Compatibility JSON string (the top one holds the image
-// config); a signed manifest's digest is that of its JWS payload, without "signatures".
-import { createHash } from 'node:crypto';
+// config); a signed manifest's digest is that of its JWS payload, without "signatures". Writing
+// (skopeo --format v2s1) follows containers/image's convertToManifestSchema1 and signs with an
+// ephemeral libtrust ECDSA P-256 key, as AddDummyV2S1Signature does.
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { TspodError } from '../errors.ts';
 
 export interface Schema1 {
@@ -120,4 +122,82 @@ export function schema1ToSchema2Config(compat: V1Compatibility[], diffIDs: strin
 export function schema1InspectConfig(bytes: Buffer): Buffer {
   const { m, compat } = parseSchema1(bytes);
   return schema1ToSchema2Config(compat, schema1Layers(m, compat).filter((l) => !l.empty).map(() => ''));
+}
+
+/** The gzip of an empty tar (1024 zero bytes) schema 1 lists for every empty layer, and its digest. */
+export const GZIPPED_EMPTY_LAYER = Buffer.from([31, 139, 8, 0, 0, 9, 110, 136, 0, 255, 98, 24, 5, 163, 96, 20, 140, 88, 0, 8, 0, 0, 255, 255, 46, 175, 181, 239, 0, 4, 0, 0]);
+export const GZIPPED_EMPTY_LAYER_DIGEST = 'sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4';
+
+const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The unsigned schema 1 manifest of a schema2/OCI image: one fsLayer and v1Compatibility entry per
+ * history entry (empty ones get GZIPPED_EMPTY_LAYER), top first; v1 ids chained as Docker makes
+ * them; the top entry is the config itself without rootfs/history (containers/image's layout).
+ * `layers`: the compressed digests of the non-empty layers, bottom first.
+ */
+export function schema1FromImage(configBytes: Buffer, layers: string[], name: string, tag: string): Buffer {
+  const config = JSON.parse(configBytes.toString('utf8')) as Record<string, any>;
+  const hist: Array<Record<string, any>> = Array.isArray(config.history) ? config.history : [];
+  if (!hist.length) throw new TspodError('UNSUPPORTED_CONVERSION', 'Cannot convert an image with 0 history entries to application/vnd.docker.distribution.manifest.v1+prettyjws');
+  const fsLayers: Array<{ blobSum: string }> = [];
+  const history: Array<{ v1Compatibility: string }> = [];
+  let v1ID = '';
+  let parent = '';
+  let next = 0;
+  for (const h of hist) {
+    parent = v1ID;
+    let blob: string;
+    if (h.empty_layer) blob = GZIPPED_EMPTY_LAYER_DIGEST;
+    else {
+      if (next >= layers.length) throw new TspodError('UNSUPPORTED_CONVERSION', `Invalid image configuration, needs more than the ${layers.length} distributed layers`);
+      blob = layers[next++];
+    }
+    v1ID = sha256Hex([blob.slice(7), parent].join(' '));
+    const compat: Record<string, unknown> = { id: v1ID };
+    if (parent) compat.parent = parent;
+    if (h.comment) compat.comment = h.comment;
+    compat.created = goTime(h.created);
+    compat.container_config = { Cmd: [h.created_by ?? ''] };
+    if (h.author) compat.author = h.author;
+    if (h.empty_layer) compat.throwaway = true;
+    fsLayers.unshift({ blobSum: blob });
+    history.unshift({ v1Compatibility: goJson(compat) });
+  }
+  // The top entry: the config (rootfs and history dropped) with an id that also covers the config
+  // text (a leftover containers/image keeps), the parent of the last loop step, throwaway.
+  const top: Record<string, unknown> = { ...config };
+  delete top.rootfs;
+  delete top.history;
+  top.id = sha256Hex([fsLayers[0].blobSum.slice(7), parent, configBytes.toString('utf8')].join(' '));
+  if (parent) top.parent = parent;
+  if (hist[hist.length - 1].empty_layer) top.throwaway = true;
+  history[0] = { v1Compatibility: '{' + Object.keys(top).sort().map((k) => `${JSON.stringify(k)}:${goJson(top[k])}`).join(',') + '}' };
+  return Buffer.from(goJson({ name, tag, architecture: config.architecture ?? '', fsLayers, history, schemaVersion: 1 }));
+}
+
+/** libtrust's key id: SHA-256 of the DER public key, 240 bits in base32, groups of four. */
+function libtrustKeyId(der: Buffer): string {
+  const bytes = createHash('sha256').update(der).digest().subarray(0, 30);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const b of bytes) bits += b.toString(2).padStart(8, '0');
+  let s = '';
+  for (let i = 0; i + 5 <= bits.length; i += 5) s += alphabet[parseInt(bits.slice(i, i + 5), 2)];
+  return s.match(/.{1,4}/g)!.join(':');
+}
+
+/** Sign a compact schema 1 payload with a throw-away P-256 key (libtrust JWS, "signatures" appended). */
+export function signSchema1(payload: Buffer, now = new Date()): Buffer {
+  const text = payload.toString('utf8');
+  if (!text.endsWith('}')) throw new TspodError('INVALID_MANIFEST', 'schema 1 payload does not end with }');
+  const formatLength = payload.length - 1;
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' }) as { x: string; y: string };
+  const kid = libtrustKeyId(publicKey.export({ format: 'der', type: 'spki' }));
+  const time = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const prot = Buffer.from(JSON.stringify({ formatLength, formatTail: Buffer.from('}').toString('base64url'), time })).toString('base64url');
+  const signature = sign('sha256', Buffer.from(`${prot}.${payload.toString('base64url')}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  const sigs = [{ header: { jwk: { crv: 'P-256', kid, kty: 'EC', x: jwk.x, y: jwk.y }, alg: 'ES256' }, signature, protected: prot }];
+  return Buffer.concat([payload.subarray(0, formatLength), Buffer.from(`,"signatures":${JSON.stringify(sigs)}}`)]);
 }

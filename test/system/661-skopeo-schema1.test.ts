@@ -1,7 +1,9 @@
 // Docker schema 1 manifests (v1+prettyjws) side by side with Debian's skopeo 1.9 (which writes them
 // with --format v2s1) and podman 4.3: tspod inspects them as skopeo does, keeps them in dir:,
 // converts them (config built from v1Compatibility, diff IDs from the layers) to OCI or schema2
-// with skopeo's digests, and pulls them into its store with podman's image ID.
+// with skopeo's digests, and pulls them into its store with podman's image ID. --format v2s1 writes
+// the payload skopeo writes (same digest; the ephemeral signature differs), which the registry
+// (schema1 enabled) verifies and skopeo reads back.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -93,6 +95,30 @@ t('pull: a schema 1 image becomes the image podman makes of it (same ID)', () =>
   const got = pull(process.execPath, [CLI, ...store('tspod'), 'pull', '-q', '--tls-verify=false', `${reg.host}/s1:a`]);
   assert.is(got.status, 0, got.stderr);
   assert.is(got.stdout.trim(), want.stdout.trim());
+});
+
+t('--format v2s1: the manifest skopeo writes (dir:, oci:, registry), signed so that the registry accepts it', async () => {
+  const digestOf = async (ref: string) => JSON.parse((await tspod(['inspect', '--tls-verify=false', ref])).stdout).Digest;
+  ok(await tspod(['copy', '--format', 'v2s1', `dir:${p('src')}`, `dir:${p('t-w1')}`]));
+  const mine = JSON.parse(readFileSync(p('t-w1/manifest.json'), 'utf8'));
+  assert.is(mine.signatures[0].header.alg, 'ES256');
+  assert.is(JSON.parse(skopeo(['inspect', `dir:${p('t-w1')}`]).stdout).Digest, JSON.parse(skopeo(['inspect', `dir:${p('s1')}`]).stdout).Digest);
+  assert.is(await digestOf(`dir:${p('t-w1')}`), JSON.parse(skopeo(['inspect', `dir:${p('s1')}`]).stdout).Digest);
+  ok(skopeo(['copy', '--format', 'v2s1', `dir:${p('src')}`, `oci:${p('s-w2')}:x`]));
+  ok(await tspod(['copy', '--format', 'v2s1', `dir:${p('src')}`, `oci:${p('t-w2')}:x`]));
+  assert.is(readFileSync(p('t-w2/index.json'), 'utf8'), readFileSync(p('s-w2/index.json'), 'utf8'));
+  // the registry checks the JWS; both tools name the same repository and tag in the payload
+  ok(await tspod(['copy', '--format', 'v2s1', '--dest-tls-verify=false', `dir:${p('src')}`, `docker://${reg.host}/w:t`]));
+  const fromTspod = await digestOf(`docker://${reg.host}/w:t`);
+  ok(skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/w:t`, `oci:${p('s-w3')}:x`]));
+  ok(skopeo(['copy', `dir:${p('s1')}`, `oci:${p('s-w4')}:x`]));
+  assert.equal(tree(p('s-w3')), tree(p('s-w4')));
+  ok(skopeo(['copy', '--format', 'v2s1', '--dest-tls-verify=false', `dir:${p('src')}`, `docker://${reg.host}/w:t`]));
+  assert.is(await digestOf(`docker://${reg.host}/w:t`), fromTspod);
+  // what v2s1 cannot carry
+  const enc = await tspod(['copy', '--format', 'v2s1', '--preserve-digests', `dir:${p('src')}`, `dir:${p('t-w5')}`]);
+  assert.is(enc.code, 1);
+  assert.match(enc.stderr, /preserving digests is not possible/);
 });
 
 test.run();
