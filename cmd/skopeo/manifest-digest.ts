@@ -25,9 +25,10 @@ export function manifestDigestCommand(): CommandModule<ManifestDigestOptions> {
           throw new TspodError('INVALID_ARGUMENT', `reading manifest from ${opts.manifest}: ${(e as Error).message}`);
         }
         const m = JSON.parse(bytes.toString('utf8') || 'null') as { schemaVersion?: number; signatures?: unknown } | null;
-        if (m?.schemaVersion === 1 && m.signatures) throw new TspodError('UNSUPPORTED', 'computing the digest of a signed schema 1 manifest is not supported');
+        // a signed schema 1 manifest: the digest of its JWS payload, as registries compute it
+        const { schema1Digest } = await import('../../lib/oci/schema1.ts');
         const { sha256Digest } = await import('../../lib/oci/digest.ts');
-        io.stdout.write(sha256Digest(bytes) + '\n');
+        io.stdout.write((m?.schemaVersion === 1 && m.signatures ? schema1Digest(bytes) : sha256Digest(bytes)) + '\n');
         return 0;
       }),
   };

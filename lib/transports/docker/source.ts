@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { TspodError } from '../../errors.ts';
 import { sha256Digest } from '../../oci/digest.ts';
 import * as MT from '../../oci/media-types.ts';
+import { schema1Digest } from '../../oci/schema1.ts';
 import type { Descriptor } from '../../oci/types.ts';
 import type { ImageSource, ManifestBytes, SystemContext } from '../types.ts';
 import { noteLocations, recordLocations } from './blob-cache.ts';
@@ -36,7 +37,8 @@ export class DockerImageSource implements ImageSource {
       try {
         const m = await client.getManifest(ep.repo, tagOrDigest, MANIFEST_ACCEPT);
         if (ref.named.digest) {
-          const actual = sha256Digest(m.bytes);
+          // a signed schema1 manifest's digest is that of its payload (lib/oci/schema1.ts)
+          const actual = m.mediaType === MT.DOCKER_SCHEMA1_SIGNED ? schema1Digest(m.bytes) : sha256Digest(m.bytes);
           if (ref.named.digest.startsWith('sha256:') && actual !== ref.named.digest) {
             throw new TspodError('DIGEST_MISMATCH', `manifest digest mismatch: expected ${ref.named.digest}, got ${actual}`);
           }
