@@ -283,7 +283,14 @@ class Copier {
     }
     const bytes = S1.signSchema1(payload);
     this.report('Writing manifest to image destination');
-    await this.retry(() => this.dest.putManifest(bytes, type));
+    try {
+      await this.retry(() => this.dest.putManifest(bytes, type));
+    } catch (err) {
+      // distribution answers 500 "unknown error" unless compatibility.schema1.enabled is set
+      if (this.destRef.transport.name !== 'docker') throw err;
+      const e = err as TspodError;
+      throw new TspodError(e.code ?? 'MANIFEST_REJECTED', `writing manifest: ${e.message} (does the registry accept Docker schema 1 manifests?)`, { cause: err });
+    }
     const own = this.opts.sign ? await this.opts.sign(bytes, this.destRef.dockerReference()) : [];
     this.report('Storing signatures');
     if (own.length) await this.dest.putSignatures(own);

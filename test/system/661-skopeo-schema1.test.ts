@@ -132,6 +132,17 @@ t('--format v2s1: the manifest skopeo writes (dir:, oci:, registry), signed so t
   const pm = podman('p');
   if (pm.status === 0) assert.is(pm.stdout, podman('t').stdout);
   else console.log(`# podman pull failed here: ${pm.stderr.trim()}`);
+  // a registry without schema 1 support refuses it (distribution: 500), both tools exit 1
+  const plain = await startRegistry();
+  try {
+    const args = ['copy', '--format', 'v2s1', '--dest-tls-verify=false', `dir:${p('src')}`, `docker://${plain.host}/w:t`];
+    assert.is(skopeo(args).code, 1);
+    const r = await tspod(args);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, /^Error: writing manifest: .*\(does the registry accept Docker schema 1 manifests\?\)\n$/);
+  } finally {
+    await plain.stop();
+  }
   // what v2s1 cannot carry
   const enc = await tspod(['copy', '--format', 'v2s1', '--preserve-digests', `dir:${p('src')}`, `dir:${p('t-w5')}`]);
   assert.is(enc.code, 1);
