@@ -272,10 +272,8 @@ class Copier {
       return b;
     });
     // schema1 names its repository without the registry, and the tag of the destination
-    const ref = this.destRef.dockerReference() ?? '';
-    const path = ref.replace(/@.*$/, '').split('/').slice(1).join('/');
-    const tagAt = path.lastIndexOf(':');
-    const payload = S1.schema1FromImage(config, layers.map((l) => l.digest), tagAt < 0 ? path : path.slice(0, tagAt), tagAt < 0 ? '' : path.slice(tagAt + 1));
+    const { name, tag } = S1.schema1NameTag(this.destRef.dockerReference() ?? '');
+    const payload = S1.schema1FromImage(config, layers.map((l) => l.digest), name, tag);
     if (payload.includes(S1.GZIPPED_EMPTY_LAYER_DIGEST)) {
       const empty = { mediaType: MT.DOCKER_LAYER_GZIP, digest: S1.GZIPPED_EMPTY_LAYER_DIGEST, size: S1.GZIPPED_EMPTY_LAYER.length };
       const popts: PutBlobOptions = { isConfig: false, layerIndex: m.layers.length };
@@ -299,9 +297,17 @@ class Copier {
 
   /** A schema1 image unchanged: its layers (sizes unknown), the manifest bytes, its signatures. */
   private async copySchema1AsIs(mb: ManifestBytes, mediaType: string, instanceDigest: string | undefined): Promise<CopyResult> {
-    const { parseSchema1, schema1Digest } = await import('../oci/schema1.ts');
+    const { parseSchema1, schema1Digest, schema1NameTag, schema1WithReference } = await import('../oci/schema1.ts');
     const digests = [...new Set(parseSchema1(mb.bytes).m.fsLayers.map((l) => l.blobSum).reverse())];
+    // as containers/image: the manifest names the destination's repository and tag (signed again)
+    const original = mb.bytes;
+    const destName = this.destRef.dockerReference();
+    if (destName && !this.opts.preserveDigests) {
+      const { name, tag } = schema1NameTag(destName);
+      mb = { ...mb, bytes: schema1WithReference(mb.bytes, name, tag) };
+    }
     const sigs = this.opts.removeSignatures ? [] : await this.retry(() => this.src.getSignatures(instanceDigest));
+    if (sigs.length && mb.bytes !== original) throw new TspodError('SIGNATURES_INVALIDATED', `copying ${this.srcName()}: would invalidate signatures; use --remove-signatures`);
     if (sigs.length && !this.dest.supportsSignatures()) {
       throw new TspodError('SIGNATURES_UNSUPPORTED', `cannot copy signatures to ${this.destRef.transport.name}:${this.destRef.stringWithinTransport()}: the destination does not support signatures`);
     }

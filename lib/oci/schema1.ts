@@ -201,3 +201,17 @@ export function signSchema1(payload: Buffer, now = new Date()): Buffer {
   const sigs = [{ header: { jwk: { crv: 'P-256', kid, kty: 'EC', x: jwk.x, y: jwk.y }, alg: 'ES256' }, signature, protected: prot }];
   return Buffer.concat([payload.subarray(0, formatLength), Buffer.from(`,"signatures":${JSON.stringify(sigs)}}`)]);
 }
+
+/** The name (repository path, no registry) and tag a schema 1 manifest embeds for a docker reference. */
+export function schema1NameTag(dockerReference: string): { name: string; tag: string } {
+  const path = dockerReference.replace(/@.*$/, '').split('/').slice(1).join('/');
+  const at = path.lastIndexOf(':');
+  return at < 0 ? { name: path, tag: '' } : { name: path.slice(0, at), tag: path.slice(at + 1) };
+}
+
+/** A schema 1 manifest naming another repository and tag, signed again (containers/image does this on copy). */
+export function schema1WithReference(bytes: Buffer, name: string, tag: string): Buffer {
+  const { m } = parseSchema1(bytes);
+  if (m.name === name && m.tag === tag) return bytes;
+  return signSchema1(Buffer.from(goJson({ name, tag, architecture: m.architecture, fsLayers: m.fsLayers, history: m.history, schemaVersion: 1 })));
+}

@@ -132,6 +132,16 @@ t('--format v2s1: the manifest skopeo writes (dir:, oci:, registry), signed so t
   const pm = podman('p');
   if (pm.status === 0) assert.is(pm.stdout, podman('t').stdout);
   else console.log(`# podman pull failed here: ${pm.stderr.trim()}`);
+  // a schema 1 source copied as v2s1 into another repository names it, signed again, as skopeo's copy
+  ok(await tspod(['copy', '--format', 'v2s1', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${reg.host}/s1:a`, `docker://${reg.host}/other:b`]));
+  ok(skopeo(['copy', '--format', 'v2s1', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${reg.host}/s1:a`, `docker://${reg.host}/other:c`]));
+  const payloadOf = (tag: string) => {
+    const m = JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/other:${tag}`]).stdout);
+    delete m.signatures;
+    return { ...m, tag: 'x' };
+  };
+  assert.is(JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/other:b`]).stdout).tag, 'b');
+  assert.equal(payloadOf('b'), payloadOf('c'));
   // a registry without schema 1 support refuses it (distribution: 500), both tools exit 1
   const plain = await startRegistry();
   try {
