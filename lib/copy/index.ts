@@ -179,8 +179,12 @@ class Copier {
       // schema1 stays where the destination takes any manifest (dir:) and nothing asks for a change, or
       // digests must stay (skopeo then writes it even into oci:); else it is read as the schema2 image
       // it converts to (lib/copy/schema1.ts), as containers/image does.
-      const keep = this.opts.preserveDigests || this.opts.format === 'v2s1' || (!this.opts.format && !this.dest.supportedManifestMimeTypes().length);
-      if (keep && !this.opts.crypto) return this.copySchema1AsIs(mb, srcType, instanceDigest);
+      // A registry is offered the schema1 manifest first (skopeo's order); when it refuses, the copy
+      // goes on converted (skopeo 1.9 stops there).
+      const registry = this.destRef.transport.name === 'docker' && !this.opts.format;
+      const keep = this.opts.preserveDigests || this.opts.format === 'v2s1' || registry || (!this.opts.format && !this.dest.supportedManifestMimeTypes().length);
+      const kept = keep && !this.opts.crypto ? await this.copySchema1AsIs(mb, srcType, instanceDigest, registry && !this.opts.preserveDigests) : undefined;
+      if (kept) return kept;
       const { schema1AsSchema2 } = await import('./schema1.ts');
       const conv = await this.retry(() => schema1AsSchema2(this.src, mb.bytes));
       this.src = conv.source;
@@ -296,7 +300,7 @@ class Copier {
   }
 
   /** A schema1 image unchanged: its layers (sizes unknown), the manifest bytes, its signatures. */
-  private async copySchema1AsIs(mb: ManifestBytes, mediaType: string, instanceDigest: string | undefined): Promise<CopyResult> {
+  private async copySchema1AsIs(mb: ManifestBytes, mediaType: string, instanceDigest: string | undefined, mayFail = false): Promise<CopyResult | undefined> {
     const { parseSchema1, schema1Digest, schema1NameTag, schema1WithReference } = await import('../oci/schema1.ts');
     const digests = [...new Set(parseSchema1(mb.bytes).m.fsLayers.map((l) => l.blobSum).reverse())];
     // as containers/image: the manifest names the destination's repository and tag (signed again)
@@ -315,7 +319,12 @@ class Copier {
     const plan: Plan = { from: 'none', to: 'none', change: false, known: false };
     await mapLimit(digests, digests.length, (digest, i) => this.copyBlob({ mediaType: MT.DOCKER_LAYER_GZIP, digest, size: -1 }, plan, { isConfig: false, layerIndex: i }, mediaType, transfers));
     this.report('Writing manifest to image destination');
-    await this.retry(() => this.dest.putManifest(mb.bytes, mediaType));
+    try {
+      await this.retry(() => this.dest.putManifest(mb.bytes, mediaType));
+    } catch (err) {
+      if (mayFail) return undefined;
+      throw err;
+    }
     this.report('Storing signatures');
     if (sigs.length) await this.dest.putSignatures(sigs);
     return { manifestDigest: schema1Digest(mb.bytes), manifest: mb.bytes, mediaType };

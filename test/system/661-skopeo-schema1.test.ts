@@ -142,6 +142,9 @@ t('--format v2s1: the manifest skopeo writes (dir:, oci:, registry), signed so t
   };
   assert.is(JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/other:b`]).stdout).tag, 'b');
   assert.equal(payloadOf('b'), payloadOf('c'));
+  // without --format a registry that takes schema 1 gets it (skopeo's order)
+  ok(await tspod(['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${reg.host}/s1:a`, `docker://${reg.host}/other:d`]));
+  assert.equal(payloadOf('d'), payloadOf('c'));
   // a registry without schema 1 support refuses it (distribution: 500), both tools exit 1
   const plain = await startRegistry();
   try {
@@ -150,6 +153,11 @@ t('--format v2s1: the manifest skopeo writes (dir:, oci:, registry), signed so t
     const r = await tspod(args);
     assert.is(r.code, 1);
     assert.match(r.stderr, /^Error: writing manifest: .*\(does the registry accept Docker schema 1 manifests\?\)\n$/);
+    // a schema 1 source without --format: skopeo 1.9 stops at the refusal, tspod goes on converted
+    const conv = ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${reg.host}/s1:a`, `docker://${plain.host}/c:1`];
+    assert.is(skopeo(conv).code, 1);
+    ok(await tspod(conv));
+    assert.is(JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${plain.host}/c:1`]).stdout).schemaVersion, 2);
   } finally {
     await plain.stop();
   }
