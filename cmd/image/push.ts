@@ -27,7 +27,7 @@ export function pushCommand(): CommandModule<PushOptions> {
         .positional('image', { type: 'string', describe: 'local image name or ID' })
         .positional('destination', { type: 'string', describe: 'destination, docker://NAME by default; any transport (dir:, oci:, oci-archive:, docker-archive:)' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'Suppress output information when pushing images' })
-        .option('format', { alias: 'f', type: 'string', describe: 'Manifest type (oci, v2s2) to use in the destination' })
+        .option('format', { alias: 'f', type: 'string', describe: 'Manifest type (oci, v2s2, or v2s1) to use in the destination (default is manifest type of source, with fallbacks)' })
         .option('compression-format', { type: 'string', describe: 'compression format to use (gzip, zstd)' })
         .option('compression-level', { type: 'number', describe: 'compression level to use' })
         .option('compress', { type: 'boolean', describe: "Compress tarball image layers when pushing to a directory using the 'dir' transport. (default is same compression type as source)" })
