@@ -3,6 +3,7 @@
 // Parsing is strict in "critical" like containers/image: unknown critical fields are refused.
 import { createHash } from 'node:crypto';
 import { TspodError } from '../errors.ts';
+import { schema1Payload } from '../oci/schema1.ts';
 
 export const SIMPLE_SIGNING_TYPE = 'atomic container signature';
 export const COSIGN_TYPE = 'cosign container image signature';
@@ -65,5 +66,20 @@ export function parsePayload(bytes: Buffer, wantType: string): SignedClaims {
 export function manifestMatchesDigest(manifest: Buffer, digest: string): boolean {
   const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest);
   if (!m) return false;
-  return createHash(m[1]).update(manifest).digest('hex') === m[2];
+  return createHash(m[1]).update(signedPart(manifest)).digest('hex') === m[2];
+}
+
+/** What a manifest digest covers: a signed schema 1 manifest's JWS payload (containers/image manifest.Digest), else all. */
+function signedPart(manifest: Buffer): Buffer {
+  if (!manifest.includes('"signatures"')) return manifest;
+  try {
+    return schema1Payload(manifest);
+  } catch {
+    return manifest;
+  }
+}
+
+/** The digest a signature names for a manifest. */
+export function signedManifestDigest(manifest: Buffer): string {
+  return 'sha256:' + createHash('sha256').update(signedPart(manifest)).digest('hex');
 }

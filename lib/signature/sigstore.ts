@@ -3,9 +3,8 @@
 // private key file (secure-systems-lab "encrypted" package: scrypt + nacl secretbox over PKCS#8 DER).
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, sign, verify, type KeyObject } from 'node:crypto';
 import { TspodError } from '../errors.ts';
-import { sha256Digest } from '../oci/digest.ts';
 import { SIGSTORE_MIME, SIGSTORE_SIGNATURE_ANNOTATION, type Signature } from './blob.ts';
-import { COSIGN_TYPE, cosignPayload, manifestMatchesDigest, parsePayload, type SignedClaims } from './payload.ts';
+import { COSIGN_TYPE, cosignPayload, manifestMatchesDigest, parsePayload, signedManifestDigest, type SignedClaims } from './payload.ts';
 import { identityMatches, type SignedIdentity } from './identity.ts';
 
 const PEM_PRIVATE = 'ENCRYPTED SIGSTORE PRIVATE KEY';
@@ -83,7 +82,7 @@ export function loadPublicKey(pemOrDer: Buffer, what: string): KeyObject {
 
 /** Sign: the cosign payload for (reference, digest of manifest) and its ECDSA signature annotation. */
 export function signSigstore(manifest: Buffer, dockerReference: string, privateKey: KeyObject): Signature {
-  const payload = cosignPayload({ dockerReference, manifestDigest: sha256Digest(manifest) });
+  const payload = cosignPayload({ dockerReference, manifestDigest: signedManifestDigest(manifest) });
   const der = sign('sha256', payload, privateKey);
   return { format: 'sigstore-json', mimeType: SIGSTORE_MIME, payload, annotations: { [SIGSTORE_SIGNATURE_ANNOTATION]: der.toString('base64') } };
 }

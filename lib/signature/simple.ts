@@ -1,9 +1,8 @@
 // Simple signing (containers-signature(5)): an OpenPGP message made by the system gpg around the
 // "atomic container signature" JSON, verified against the keys a policy names.
 import { gpgSign, gpgVerifyWithKeys } from './gpg.ts';
-import { manifestMatchesDigest, parsePayload, simpleSigningPayload, SIMPLE_SIGNING_TYPE, type SignedClaims } from './payload.ts';
+import { manifestMatchesDigest, parsePayload, signedManifestDigest, simpleSigningPayload, SIMPLE_SIGNING_TYPE, type SignedClaims } from './payload.ts';
 import { identityMatches, type SignedIdentity } from './identity.ts';
-import { sha256Digest } from '../oci/digest.ts';
 import { TspodError } from '../errors.ts';
 
 export interface SimpleSignOptions {
@@ -13,7 +12,7 @@ export interface SimpleSignOptions {
 
 /** Sign a manifest for dockerReference with the gpg key FINGERPRINT; returns the signature blob. */
 export async function signSimple(manifest: Buffer, dockerReference: string, fingerprint: string, opts: SimpleSignOptions = {}): Promise<Buffer> {
-  const payload = simpleSigningPayload({ dockerReference, manifestDigest: sha256Digest(manifest) });
+  const payload = simpleSigningPayload({ dockerReference, manifestDigest: signedManifestDigest(manifest) });
   return gpgSign(payload, fingerprint, opts);
 }
 

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeDirImage } from '../helpers/dir-image.ts';
+import { makeGpgKey } from '../helpers/gpg.ts';
 import { startRegistry, type Registry } from '../helpers/registry.ts';
 import { CLI, skopeo as runSkopeo, skopeoSkip, tspodSkopeo } from '../helpers/skopeo.ts';
 
@@ -165,6 +166,29 @@ t('--format v2s1: the manifest skopeo writes (dir:, oci:, registry), signed so t
   const enc = await tspod(['copy', '--format', 'v2s1', '--preserve-digests', `dir:${p('src')}`, `dir:${p('t-w5')}`]);
   assert.is(enc.code, 1);
   assert.match(enc.stderr, /preserving digests is not possible/);
+});
+
+t('--sign-by with v2s1: the signature names the payload digest; skopeo and tspod verify each other\'s', async () => {
+  const key = makeGpgKey();
+  try {
+    const env = key.env;
+    const copy = ['copy', '--format', 'v2s1', '--sign-by', key.fingerprint, '--sign-identity', 'example.com/sg:1', `dir:${p('src')}`];
+    const a = await tspodSkopeo(['--insecure-policy', ...copy, `dir:${p('sg-t')}`], { env });
+    ok(a);
+    ok(runSkopeo(['--insecure-policy', ...copy, `dir:${p('sg-s')}`], { env }));
+    for (const d of ['sg-t', 'sg-s']) {
+      const args = ['standalone-verify', p(`${d}/manifest.json`), 'example.com/sg:1', key.fingerprint, p(`${d}/signature-1`)];
+      const want = JSON.parse(skopeo(['inspect', `dir:${p(d)}`]).stdout).Digest;
+      const s = runSkopeo(args, { env });
+      ok(s);
+      assert.ok(s.stdout.includes(want), s.stdout);
+      const r = await tspodSkopeo(args, { env });
+      ok(r);
+      assert.ok(r.stdout.includes(want), r.stdout);
+    }
+  } finally {
+    key.cleanup();
+  }
 });
 
 test.run();
