@@ -18,7 +18,7 @@ function gpg(args: string[], input: Buffer | undefined, env: NodeJS.ProcessEnv):
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
-const lastLine = (s: string) => s.split('\n').map((l) => l.replace(/^gpg: /, '').trim()).filter(Boolean).pop() ?? 'unknown error';
+const lastLine = (s: string) => s.split('\n').filter((l) => !l.startsWith('[GNUPG:]')).map((l) => l.replace(/^gpg: /, '').trim()).filter(Boolean).pop() ?? 'unknown error';
 
 /** Whether bytes are an OpenPGP secret key (armored, or binary starting with a secret-key packet). */
 export function isGpgSecretKey(b: Buffer): boolean {
@@ -60,9 +60,9 @@ export function pgpDecrypt(message: Buffer, keys: GpgSecretKey[]): Buffer {
     }
     for (const [i, k] of keys.entries()) {
       const pw = ['--pinentry-mode', 'loopback', '--passphrase-file', writePw(home, i, k.password ?? Buffer.alloc(0))];
-      const r = gpg([...pw, '--decrypt'], message, env);
+      const r = gpg([...pw, '--status-fd', '2', '--decrypt'], message, env);
       if (r.status === 0) return r.stdout;
-      problems.push(lastLine(r.stderr));
+      problems.push(/^\[GNUPG:\] BAD_PASSPHRASE|decryption failed: Bad passphrase/m.test(r.stderr) ? 'wrong password for the secret key' : lastLine(r.stderr));
     }
     throw new TspodError('KEY_MISMATCH', `pgp: none of the private keys could decrypt the layer key (${[...new Set(problems)].join('; ') || 'no keys'})`);
   } finally {

@@ -30,6 +30,7 @@ function layerAnnotations(layout: string): Record<string, string> {
   return m.layers[0].annotations;
 }
 
+const ok = (r: { code: number; stderr: string }) => assert.is(r.code, 0, r.stderr);
 const sameAsSource = (d: string) => assert.is(readFileSync(join(d, 'manifest.json'), 'utf8'), readFileSync(p('src/manifest.json'), 'utf8'));
 
 test.before(() => {
@@ -78,6 +79,21 @@ t('pgp: skopeo encrypts, tspod decrypts with the secret key file (binary or armo
   const wrong = await tspod(['copy', '--decryption-key', p('p7.key'), `oci:${p('s-pgp')}:img`, `dir:${p('s-pgp-wrong')}`], noKeyring);
   assert.is(wrong.code, 1);
   assert.match(wrong.stderr, /missing private key needed for decryption/);
+});
+
+t('pgp: a password-protected secret key takes PATH:PASSWORD; a wrong password says so', async () => {
+  const locked = `locked-${process.pid}@tspod.invalid`;
+  const g = (...a: string[]) => execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', 'sekret', ...a], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  g('--quick-gen-key', `locked <${locked}>`, 'rsa2048', 'encr', 'never');
+  execFileSync('sh', ['-c', `gpg --batch --pinentry-mode loopback --passphrase sekret --export-secret-keys '${locked}' > ${p('locked.gpg')}`], { env });
+  ok(await tspod(['copy', '--encryption-key', `pgp:${locked}`, `dir:${p('src')}`, `oci:${p('t-locked')}:img`]));
+  const noKeyring = { ...process.env, GNUPGHOME: p('none') };
+  const r = await tspod(['copy', '--decryption-key', `${p('locked.gpg')}:sekret`, `oci:${p('t-locked')}:img`, `dir:${p('t-locked-d')}`], noKeyring);
+  ok(r);
+  sameAsSource(p('t-locked-d'));
+  const bad = await tspod(['copy', '--decryption-key', `${p('locked.gpg')}:wrong`, `oci:${p('t-locked')}:img`, `dir:${p('t-locked-bad')}`], noKeyring);
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /pgp: none of the private keys could decrypt the layer key \(wrong password for the secret key\)/);
 });
 
 t('pgp: an unknown recipient is refused before copying', async () => {
