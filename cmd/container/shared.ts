@@ -151,6 +151,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'requires', type: 'string', multi: true, describe: 'Add one or more requirement containers that must be started before this container will start' },
   { name: 'seccomp-policy', type: 'string', describe: 'Policy for selecting a seccomp profile (experimental)', default: 'default' },
   { name: 'secret', type: 'string', multi: true, describe: 'Add secret to container' },
+  { name: 'mac-address', type: 'string', describe: 'Container MAC address (e.g. 92:d0:c6:0a:29:33)' },
   { name: 'rootfs', type: 'boolean', describe: 'The first argument is not an image but the rootfs to the exploded container' },
   { name: 'systemd', type: 'string', describe: 'Run container in systemd mode ("true"|"false"|"always")', default: 'true' },
   { name: 'sdnotify', type: 'string', describe: 'control sd-notify behavior ("container"|"conmon"|"ignore")', default: 'container' },

@@ -350,7 +350,7 @@ export class ContainerEngine {
       // podman prints this plain line (a specgen warning, not a log message)
       process.stderr.write('Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
     }
-    const extras = o.extrasFlags ? (await import('./run-extras.ts')).parseExtras(o.extrasFlags, { resolve: ref, imageLabels: ic.Labels ?? {}, command, graphRoot: this.graphRoot }) : undefined;
+    const extras = o.extrasFlags ? (await import('./run-extras.ts')).parseExtras(o.extrasFlags, { resolve: ref, imageLabels: ic.Labels ?? {}, command, graphRoot: this.graphRoot, network, rootless: this.rootless }) : undefined;
     const config: ContainerConfig = {
       id,
       names: [name],
@@ -854,7 +854,7 @@ export class ContainerEngine {
     const { setupNetwork, hostsFile, resolvConf, hostAddress } = await import('../netns/index.ts');
     const opts = {
       containerId: cfg.id, containerName: cfg.names[0], mode: cfg.network, ports: cfg.ports, rootless: this.rootless,
-      aliases: cfg.networkAliases, staticIp: cfg.staticIp,
+      aliases: cfg.networkAliases, staticIp: cfg.staticIp, staticMac: cfg.extras?.macAddress,
       hostname: cfg.hostname, graphRoot: this.graphRoot, runRoot: this.runRoot, deferReady: true, networkCmdPath: this.opts.networkCmdPath,
       // a user namespace of its own: the network namespace is made in it (userns.ts)
       userns: cfg.userns?.uidMappings.length && !cfg.userns.path ? cfg.userns : undefined,

@@ -26,6 +26,7 @@ export interface ExtrasFlags {
   systemd?: string;
   secret?: string[];
   rootfs?: boolean;
+  macAddress?: string;
 }
 
 export interface DeviceRule { allow: true; type: string; major?: number; minor?: number; access: string }
@@ -51,14 +52,24 @@ export interface ExtrasConfig {
   systemd?: true;
   /** --secret: mounted files or environment variables, the data read at each start */
   secrets?: SecretUse[];
+  /** --mac-address of the first bridge network's interface (netavark static_mac) */
+  macAddress?: string;
 }
 
 export interface SecretUse { name: string; id: string; type: 'mount' | 'env'; target: string; uid: number; gid: number; mode: number }
 
 const SECCOMP_LABEL = 'io.containers.seccomp.profile';
 
-export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => string; imageLabels: Record<string, string>; command: string[]; graphRoot: string }): ExtrasConfig | undefined {
+export function parseExtras(o: ExtrasFlags, ctx: { resolve: (ref: string) => string; imageLabels: Record<string, string>; command: string[]; graphRoot: string; network?: string; rootless?: boolean }): ExtrasConfig | undefined {
   const x: ExtrasConfig = {};
+  if (o.macAddress !== undefined) {
+    // Go's net.ParseMAC (the 6-byte forms), then the network mode (as --ip in lib/netns/files.ts)
+    if (!/^[0-9a-fA-F]{2}([:-])(?:[0-9a-fA-F]{2}\1){4}[0-9a-fA-F]{2}$/.test(o.macAddress)) throw new TspodError('USAGE', `address ${o.macAddress}: invalid MAC address`);
+    const mode = (ctx.network ?? '').split(':')[0];
+    const bridge = mode === '' || mode === 'private' ? !ctx.rootless : !['none', 'host', 'slirp4netns', 'pasta', 'ns', 'container'].includes(mode);
+    if (!bridge) throw new TspodError('USAGE', '--mac-address can only be set when the network mode is bridge: invalid argument');
+    x.macAddress = o.macAddress.toLowerCase().replaceAll('-', ':');
+  }
   if (o.secret?.length) x.secrets = o.secret.map((s) => parseSecretFlag(s, ctx.graphRoot));
   const systemd = o.systemd ?? 'true';
   if (!['true', 'false', 'always'].includes(systemd)) throw new TspodError('INVALID_CONFIG', 'invalid config provided: --systemd values must be one of "true, false, always": invalid configuration');

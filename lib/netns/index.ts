@@ -41,6 +41,8 @@ export interface SetupNetworkOptions {
   aliases?: string[];
   /** A fixed IPv4 address on the (first) bridge network (--ip). */
   staticIp?: string;
+  /** --mac-address of that network's interface */
+  staticMac?: string;
   /** Return once the namespace exists, with the rest of the configuration (slirp4netns) in `ready`. */
   deferReady?: boolean;
   graphRoot?: string;
@@ -303,7 +305,8 @@ async function setupBridge(o: SetupNetworkOptions, state: NetworkState, paths: {
     const n = await getNetwork(paths.graphRoot, name);
     const ips = await allocateIps(ipamDir(state), n, o.containerId, i === 0 ? o.staticIp : undefined);
     const aliases = [o.containerName, ...(o.aliases ?? []), o.containerId.slice(0, 12)].filter((a): a is string => !!a);
-    options.networks[n.name] = { interface_name: `eth${i++}`, static_ips: ips, ...(n.dns_enabled ? { aliases: [...new Set(aliases)] } : {}) };
+    options.networks[n.name] = { interface_name: `eth${i}`, static_ips: ips, ...(i === 0 && o.staticMac ? { static_mac: o.staticMac } : {}), ...(n.dns_enabled ? { aliases: [...new Set(aliases)] } : {}) };
+    i++;
     options.network_info[n.name] = n;
   }
   await createNetns(netnsPath, o.userns);

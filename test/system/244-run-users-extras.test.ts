@@ -2,7 +2,7 @@
 // run/create flags of lib/containers/run-extras.ts, each compared side by side with podman 4.3 (runc):
 // --passwd/--passwd-entry/--hostuser (entries podman adds to the image's /etc/passwd and /etc/group),
 // --requires, --personality, --seccomp-policy, --chrootdirs, --preserve-fds, --device-cgroup-rule,
-// --cpu-rt-runtime/--cpu-rt-period (rootful, cgroup v1), --arch/--os/--variant, --rootfs DIR[:O].
+// --cpu-rt-runtime/--cpu-rt-period (rootful, cgroup v1), --arch/--os/--variant, --rootfs DIR[:O], --mac-address.
 import { reexecInUserNamespace } from '../helpers/userns.ts';
 reexecInUserNamespace(import.meta.url);
 import { spawnSync } from 'node:child_process';
@@ -206,6 +206,28 @@ t('--rootfs DIR: the directory is the root (written into); DIR:O an overlay over
   assert.is(r.stderr, `Error: running container create option: stat ${join(dir, 'nonexist')}: no such file or directory\n`);
   r = await f.tspod(['run', '--rm', '--rootfs', rootfs]);
   assert.is(r.stderr, 'Error: no command or entrypoint provided, and no CMD or ENTRYPOINT from image\n');
+});
+
+t('--mac-address: the interface of the bridge network has it (rootful default); podman\'s errors', async () => {
+  let r = await f.tspod(['create', '--mac-address', 'xx', f.image, 'true']);
+  assert.is(r.code, 125);
+  assert.is(r.stderr, 'Error: address xx: invalid MAC address\n');
+  r = await f.tspod(['create', '--net', 'none', '--mac-address', '92:d0:c6:0a:29:33', f.image, 'true']);
+  assert.is(r.stderr, 'Error: --mac-address can only be set when the network mode is bridge: invalid argument\n');
+  if (rootless) {
+    // the rootless default is slirp4netns, not a bridge (podman's rule)
+    r = await f.tspod(['create', '--mac-address', '92:d0:c6:0a:29:33', f.image, 'true']);
+    assert.is(r.code, 125);
+    return;
+  }
+  const name = uniqueName('mac');
+  r = await f.tspod(['run', '-d', '--name', name, '--mac-address', '92:D0:C6:0A:29:33', f.image, 'sleep', '30']);
+  assert.is(r.code, 0, r.stderr);
+  r = await f.tspod(['exec', name, 'cat', '/sys/class/net/eth0/address']);
+  assert.is(r.stdout, '92:d0:c6:0a:29:33\n', r.stderr);
+  r = await f.tspod(['inspect', '--format', '{{.NetworkSettings.MacAddress}}', name]);
+  assert.is(r.stdout, '92:d0:c6:0a:29:33\n');
+  await f.tspod(['rm', '-f', '-t', '0', name]);
 });
 
 test.run();
