@@ -900,11 +900,6 @@ export class ContainerEngine {
   /** Unmount and forget the runtime's record and the network; the container stays (exited/created).
    *  The three are independent, so they run at once. */
   private async teardown(c: Container): Promise<void> {
-    await (await this.beginTeardown(c)).done;
-  }
-
-  /** teardown() but the waiting: the runtime's delete and the network's teardown under way, the rootfs unmounted. */
-  private async beginTeardown(c: Container): Promise<{ done: Promise<unknown> }> {
     const jobs: Promise<unknown>[] = [];
     // the runtime's delete is a process: spawned first, it runs while the unmounts below block this one
     if (c.state.runtimeCreated || this.runtimeKnows(c.config.id)) {
@@ -924,7 +919,7 @@ export class ContainerEngine {
       try { unmountOverlay(this.rootfsDir(c.config.id).merged); } catch { /* busy: retried at removal */ }
       c.state.mounted = false;
     }
-    return { done: Promise.all(jobs) };
+    await Promise.all(jobs);
   }
 
   /** podman's shouldRestart: not stopped or killed by the user; on-failure:N counts N restarts (0: no limit). */
@@ -1114,8 +1109,7 @@ export class ContainerEngine {
     await this.store.withContainer(id, async (c) => {
       if (this.reap(c)) this.store.writeState(id, c.state);
       if (c.state.status === 'running' || c.state.status === 'paused') throw new TspodError('STATE_IMPROPER', `cannot remove container ${id}: it is still running`);
-      // the store's files go while the runtime deletes its record (a process): it needs none of them
-      const tornDown = await this.beginTeardown(c);
+      await this.teardown(c);
       if (c.config.healthcheck?.Interval) await (await import('./health.ts')).unscheduleChecks(id, this.rootless);
       const merged = this.rootfsDir(id).merged;
       unmountOverlay(merged);
@@ -1128,7 +1122,6 @@ export class ContainerEngine {
         const { removeVolume } = await import('../volumes/index.ts');
         for (const m of anonymous) await removeVolume(m.name!, { graphRoot: this.graphRoot }).catch(() => {});
       }
-      await tornDown.done;
     });
     mark('removed');
     return id;

@@ -95,7 +95,8 @@ export class ContainerStore {
     rmSync(join(this.containerDir(config.id), 'config.json'), { force: true });
     rmSync(this.runDir(config.id), { recursive: true, force: true });
     rmSync(this.exitFile(config.id), { force: true });
-    rmSync(this.containerDir(config.id), { recursive: true, force: true });
+    // retried a little: a busy mount point or a file conmon (still exiting) adds fails rmdir for a moment
+    rmSync(this.containerDir(config.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
     for (const n of config.names) this.releaseName(n, config.id);
   }
 
