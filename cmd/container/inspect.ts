@@ -6,6 +6,7 @@ import type { ContainerEngine } from '../../lib/containers/engine.ts';
 import { readFileSync } from 'node:fs';
 import { dependencies } from '../../lib/containers/namespaces.ts';
 import { inspectResources } from '../../lib/containers/resources.ts';
+import { goSize } from '../../lib/units/index.ts';
 
 /** The process env the container runs with: from its bundle once started, else the defaults podman adds. */
 function containerEnv(c: Container, bundleConfig: string): string[] {
@@ -155,7 +156,7 @@ export function inspectData(c: Container, engine: ContainerEngine, imageDigest =
       Binds: cfg.mounts.filter((m) => m.type !== 'tmpfs').map((m) => `${m.type === 'volume' ? m.name : m.source}:${m.destination}${m.options.length ? ':' + m.options.join(',') : ''}`),
       AutoRemove: cfg.autoRemove, CapAdd: cfg.capAdd, CapDrop: cfg.capDrop, Privileged: cfg.privileged, ReadonlyRootfs: cfg.readOnly,
       RestartPolicy: { Name: cfg.restartPolicy, MaximumRetryCount: cfg.restartRetries ?? 0 },
-      NetworkMode: cfg.network, LogConfig: { Type: cfg.logDriver, Config: null, Path: cfg.logPath, Tag: cfg.logTag ?? '', Size: logSize(cfg.logSizeMax ?? 0) }, SecurityOpt: cfg.securityOpt,
+      NetworkMode: cfg.network, LogConfig: { Type: cfg.logDriver, Config: null, Path: cfg.logPath, Tag: cfg.logTag ?? '', Size: goSize(cfg.logSizeMax ?? 0, { base: 1024 }) }, SecurityOpt: cfg.securityOpt,
       Tmpfs: Object.fromEntries(cfg.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')])),
       Ulimits: cfg.ulimits.map((u) => { const [n, v] = u.split('='); const [soft, hard] = v.split(':'); return { Name: `RLIMIT_${n.toUpperCase()}`, Soft: Number(soft), Hard: Number(hard ?? soft) }; }),
       Memory: cfg.memory ?? 0, NanoCpus: cfg.cpus ? Math.round(cfg.cpus * 1e9) : 0, Init: cfg.init,
@@ -257,12 +258,4 @@ async function inspectImages(engine: ContainerEngine, refs: string[], o: Inspect
 }
 
 export { TspodError };
-
-/** --log-opt max-size as podman shows it: 1024-based, with kB/MB/... names ("1kB" for 1024). */
-function logSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
-}
 

@@ -3,6 +3,7 @@ import { humanDuration, openEngine } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
 import type { Container } from '../../lib/containers/types.ts';
 import type { ContainerEngine } from '../../lib/containers/engine.ts';
+import { goSize } from '../../lib/units/index.ts';
 
 interface PsOptions { all?: boolean; quiet?: boolean; latest?: boolean; last?: number; noTrunc?: boolean; filter?: string | string[]; format?: string; size?: boolean; noHeading?: boolean; sort?: string; watch?: number }
 
@@ -120,12 +121,7 @@ function sortRows(list: Container[], key: string, size?: Map<string, { rootFsSiz
 }
 
 /** go-units HumanSizeWithPrecision(n, 3): decimal units, as podman prints sizes. */
-export function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-  return `${Number(n.toPrecision(3))}${units[i]}`;
-}
+export const humanSize = (n: number): string => goSize(n, { precision: 3 });
 
 /** Bytes below dir (files and links, not following them); 0 when missing. */
 function dirSize(dir: string, fs: typeof import('node:fs')): number {

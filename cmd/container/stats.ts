@@ -5,6 +5,7 @@ import type { CommandModule } from '../types.ts';
 import { openEngine } from './shared.ts';
 import { TspodError } from '../../lib/errors.ts';
 import type { Container } from '../../lib/containers/types.ts';
+import { goSize } from '../../lib/units/index.ts';
 
 interface StatsOptions { names?: string[]; all?: boolean; noStream?: boolean; format?: string; noReset?: boolean; latest?: boolean; interval?: number }
 
@@ -66,20 +67,10 @@ function netIO(pid: number): { rx: number; tx: number } {
 }
 
 /** go-units HumanSizeWithPrecision(n, 4), as podman prints stats sizes: 356.4kB, 25.28GB. */
-export function humanSize4(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; }
-  return `${Number(n.toPrecision(4))}${u[i]}`;
-}
+export const humanSize4 = (n: number): string => goSize(n);
 
 /** go-units BytesSize: 252KiB, 23.54GiB. */
-function binarySize(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-  return `${Number(n.toPrecision(4))}${u[i]}`;
-}
+const binarySize = (n: number): string => goSize(n, { base: 1024, binaryNames: true });
 
 /** Go's time.Duration String(): 0s, 812ns, 24.301507ms, 1.61987218s, 8m42.168619053s. */
 export function goDuration(ns: number): string {

@@ -2,6 +2,7 @@
 // --http-proxy, --unsetenv(-all), --env-merge, --umask, --tz, --log-opt.
 import { realpathSync } from 'node:fs';
 import { TspodError } from '../errors.ts';
+import { ramInBytes } from '../units/index.ts';
 
 /** The host variables --http-proxy (on by default) copies in (containers/common config.ProxyEnv). */
 const PROXY_ENV = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'ftp_proxy', 'FTP_PROXY', 'no_proxy', 'NO_PROXY'];
@@ -63,7 +64,7 @@ export function localtimeFile(tz: string): string {
 
 export interface LogOptions { path?: string; maxSize?: number; tag?: string }
 
-/** --log-opt path=, max-size= (go-units' RAMInBytes: binary k/m/g/t/p), tag=; others are kept and ignored, as podman. */
+/** --log-opt path=, max-size= (go-units RAMInBytes), tag=; others are kept and ignored, as podman. */
 export function parseLogOpts(opts: string[] | undefined): LogOptions {
   const out: LogOptions = {};
   for (const o of opts ?? []) {
@@ -72,9 +73,11 @@ export function parseLogOpts(opts: string[] | undefined): LogOptions {
     if (k === 'path') out.path = v;
     else if (k === 'tag') out.tag = v;
     else if (k === 'max-size') {
-      const m = /^(\d+(?:\.\d+)*) ?([kmgtp])?i?b?$/i.exec(v);
-      if (!m) throw new TspodError('USAGE', `invalid size: '${v}'`);
-      out.maxSize = Math.floor(Number(m[1]) * 1024 ** ' kmgtp'.indexOf((m[2] || ' ').toLowerCase()));
+      try {
+        out.maxSize = ramInBytes(v);
+      } catch (err) {
+        throw new TspodError('USAGE', (err as Error).message);
+      }
     }
   }
   return out;

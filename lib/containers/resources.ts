@@ -4,6 +4,7 @@
 // runtime-spec's linux.resources / cgroupsPath / namespaces / sysctl / process.oomScoreAdj at each start.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { TspodError } from '../errors.ts';
+import { ramInBytes } from '../units/index.ts';
 import type { LinuxResources, Spec } from '../oci/runtime-spec.ts';
 import { systemdUserCgroups } from '../runtime/runtime.ts';
 
@@ -92,13 +93,8 @@ function flagNumber(flag: string, v: string, unsigned: boolean): number {
   return Number(v);
 }
 
-/** go-units RAMInBytes: 512, 1.5k, 64m, 1g, 2GiB (binary units). */
-export function ramInBytes(s: string): number {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(s);
-  if (!m) throw new Error(`invalid size: '${s}'`);
-  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-  return Math.floor(Number(m[1]) * mult[(m[2] ?? '').toLowerCase()]);
-}
+/** go-units RAMInBytes (lib/units), kept under this name for the resource flags. */
+export { ramInBytes };
 
 function deviceNumbers(path: string): { major: number; minor: number } {
   const st = statSync(path);

@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { TspodError } from '../errors.ts';
 import type { LinuxDevice, Mount, Spec } from '../oci/runtime-spec.ts';
 import type { ContainerConfig, DeviceSpec } from './types.ts';
+import { ramInBytes } from '../units/index.ts';
 
-/** go-units RAMInBytes, as podman parses --shm-size. */
+/** --shm-size as podman parses it (go-units RAMInBytes). */
 export function parseShmSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(s);
-  if (!m || Number.isNaN(Number(m[1]))) throw new TspodError('INVALID_SHM_SIZE', `unable to translate --shm-size: invalid size: '${s}'`);
-  const mult = 1024 ** ('kmgtp'.indexOf((m[2] ?? ' ').toLowerCase()) + 1);
-  return Math.trunc(Number(m[1]) * mult);
+  try {
+    return ramInBytes(s);
+  } catch {
+    throw new TspodError('INVALID_SHM_SIZE', `unable to translate --shm-size: invalid size: '${s}'`);
+  }
 }
 
 /**

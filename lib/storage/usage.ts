@@ -6,6 +6,7 @@ import type { Container } from '../containers/types.ts';
 import type { ImageConfig } from '../oci/types.ts';
 import type { ImageRecord, Store } from './index.ts';
 import { imageSize, repoTag } from './report.ts';
+import { goSize } from '../units/index.ts';
 
 /**
  * Bytes under path as containers/storage's directory.Size counts them: every entry but directories,
@@ -40,21 +41,8 @@ export function treeSize(path: string): number {
   return total;
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-
 /** docker/go-units HumanSize: decimal units, Go's %.4g, no space ("2.008MB", "300kB", "0B"). */
-export function goHumanSize(bytes: number): string {
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < UNITS.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  let s = v.toPrecision(4);
-  if (s.includes('e')) s = String(Math.round(v));
-  else if (s.includes('.')) s = s.replace(/\.?0+$/, '');
-  return `${s}${UNITS[i]}`;
-}
+export const goHumanSize = (bytes: number): string => goSize(bytes);
 
 export interface ImageUsage {
   repository: string;
