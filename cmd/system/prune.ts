@@ -6,6 +6,7 @@ import type { CommandModule } from '../types.ts';
 import type { Container } from '../../lib/containers/types.ts';
 import { TspodError } from '../../lib/errors.ts';
 import { confirm } from '../shared/confirm.ts';
+import { goDurationNs } from '../../lib/units/index.ts';
 
 interface PruneOptions { all?: boolean; force?: boolean; volumes?: boolean; filter?: string[] }
 
@@ -18,12 +19,8 @@ function warning(o: PruneOptions): string {
 /** until= as podman reads it: unix seconds, a time, or a Go duration before now. Returns ms since the epoch. */
 export function parseUntil(v: string): number {
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  if (/^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/.test(v)) {
-    const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 };
-    let ms = 0;
-    for (const [, n, , u] of v.matchAll(/(\d+(\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) ms += Number(n) * unit[u];
-    return Date.now() - ms;
-  }
+  const ns = goDurationNs(v);
+  if (ns !== undefined) return Date.now() - ns / 1e6;
   const t = /^\d{4}-\d\d-\d\d/.test(v) ? Date.parse(v) : NaN;
   if (Number.isNaN(t)) throw new TspodError('INVALID_FILTER', `failed to parse value as time or duration: "${v}"`);
   return t;

@@ -3,6 +3,7 @@
 // `tspod healthcheck run` runs it once inside the container. podman schedules runs with systemd
 // timers; schedule.ts does the same where a systemd user/system manager runs.
 import { TspodError } from '../errors.ts';
+import { goDurationNs } from '../units/index.ts';
 import type { HealthConfig as ImageHealthConfig } from '../oci/types.ts';
 
 /** Docker's and podman's Config.Healthcheck: durations in nanoseconds, absent when zero. */
@@ -27,15 +28,12 @@ export const NO_HEALTH: HealthState = { Status: '', FailingStreak: 0, Log: null 
 const MAX_LOGS = 5, MAX_OUTPUT = 500;
 export const ON_FAILURE = ['none', 'kill', 'restart', 'stop'];
 
-const NS = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 } as Record<string, number>;
-
-/** A Go duration ("30s", "1m30s", "500ms") in nanoseconds; what names the flag in podman's message. */
+/** A Go duration ("30s", "1m30s", "500ms", "-1s") in nanoseconds; what names the flag in podman's message. */
 export function parseDuration(s: string, what: string): number {
-  const parts = [...s.matchAll(/(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (s !== '0' && (parts.length === 0 || parts.map((p) => p[0]).join('') !== s)) {
-    throw new TspodError('USAGE', `invalid ${what}: time: invalid duration "${s}"`);
-  }
-  return Math.round(parts.reduce((n, p) => n + Number(p[1]) * NS[p[2]], 0));
+  const negative = s.startsWith('-');
+  const ns = goDurationNs(negative ? s.slice(1) : s);
+  if (ns === undefined) throw new TspodError('USAGE', `invalid ${what}: time: invalid duration "${s}"`);
+  return Math.round(negative ? -ns : ns);
 }
 
 export interface HealthFlags {

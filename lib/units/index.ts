@@ -26,3 +26,14 @@ export function goSize(bytes: number, o: { base?: 1000 | 1024; precision?: numbe
   }
   return `${Number(v.toPrecision(o.precision ?? 4))}${units[i]}`;
 }
+
+const NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** A Go duration without a sign ("1m30s", "500ms", "0") in nanoseconds, or undefined when it is none. */
+export function goDurationNs(s: string): number | undefined {
+  if (s === '0') return 0;
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return undefined;
+  let ns = 0;
+  for (const [, n, , u] of s.matchAll(/(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ns += Number(n) * NS[u];
+  return ns;
+}
