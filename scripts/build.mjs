@@ -77,9 +77,14 @@ async function buildJs() {
     const r = await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root }, outfile: `${pkg}.cjs` });
     writeAtomic(join(dist, 'vendor', `${pkg}.cjs`), r.outputFiles[0].text);
   }
+  // the global options that take a value, from the table the CLI parses them with: the loader skips
+  // them to find the verb, which picks the code cache
+  const globals = await build({ ...common, format: 'esm', entryPoints: [join(root, 'cmd/shared/global.ts')], external: ['yargs'] });
+  const { GLOBAL_FLAGS } = await import(`data:text/javascript;base64,${Buffer.from(globals.outputFiles[0].text).toString('base64')}`);
+  const valueOptions = GLOBAL_FLAGS.filter((f) => f.type !== 'boolean').map((f) => `--${f.name}`);
   const loader = readFileSync(join(root, 'scripts/cli-loader.cjs'), 'utf8').replace(
     /^const BUILD = .*$/m,
-    `const BUILD = ${JSON.stringify({ bundle: `${name}.cjs`, ascii: !/[^\x00-\x7f]/.test(code) })};`,
+    `const BUILD = ${JSON.stringify({ bundle: `${name}.cjs`, ascii: !/[^\x00-\x7f]/.test(code), valueOptions })};`,
   );
   // the code cache: the loader saves one at exit when none exists; run it once on an empty store.
   // Through yargs, not the fast path (cmd/fast-path.ts): that costs `tspod images` ~1 ms and saves

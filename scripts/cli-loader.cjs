@@ -12,7 +12,7 @@ const vm = require('node:vm');
 const Module = require('node:module');
 const { createRequire } = Module;
 
-const BUILD = { bundle: 'tspod.cjs', ascii: false }; // replaced by scripts/build.mjs
+const BUILD = { bundle: 'tspod.cjs', ascii: false, valueOptions: [] }; // replaced by scripts/build.mjs
 
 const file = path.join(__dirname, BUILD.bundle);
 const bytes = fs.readFileSync(file);
@@ -26,10 +26,8 @@ const shipped = path.join(__dirname, BUILD.bundle.replace(/\.cjs$/, '.cache'));
 // compiled what that command runs (the shipped cache holds what `images` ran through yargs, while
 // `ps` or `run` take the fast path, cmd/fast-path.ts). `ps -a` starts ~3 ms sooner with its own.
 const HOT_VERBS = new Set(['ps', 'run', 'create', 'start', 'stop', 'rm', 'exec', 'logs', 'inspect', 'images', 'container', 'skopeo']);
-// global options that take a value as the next argument (cmd/shared/global.ts): skipped to find the verb
-const VALUE_OPTIONS = new Set(['--root', '--runroot', '--runtime', '--storage-driver', '--log-level', '--storage-opt',
-  '--runtime-flag', '--events-backend', '--network-cmd-path', '--cgroup-manager', '--conmon', '--tmpdir', '--hooks-dir',
-  '--registries-conf', '--url', '--connection', '--identity', '--network-config-dir', '--volumepath', '--imagestore']);
+// global options that take a value as the next argument (cmd/shared/global.ts, listed by the build)
+const VALUE_OPTIONS = new Set(BUILD.valueOptions);
 function verbOf(args) {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
